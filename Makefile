@@ -1,0 +1,41 @@
+# `make run` and `make test` set everything up on a fresh clone.
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint check bench clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make run   - set up and start Imagior (web + worker) with a demo account on http://127.0.0.1:8000"
+	@echo "make test  - set up and run every test"
+	@echo "make lint  - ruff, makemigrations --check, check --deploy"
+
+$(PY):
+	@python=$$(bin/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(PY) requirements.txt
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	bin/run
+
+test: $(VENV)/.installed-dev
+	bin/ensure-chromium
+	$(PY) manage.py makemigrations --check --dry-run >/dev/null
+	$(PY) -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from accounts.models import ApiKey, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "is_active", "is_staff", "date_joined", "last_login"]
+    list_filter = ["is_active", "is_staff", "is_superuser"]
+    search_fields = ["email"]
+    readonly_fields = ["date_joined", "last_login"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        ("Secrets", {"fields": ["callback_secret", "url_signing_secret"]}),
+        ("Dates", {"fields": ["date_joined", "last_login"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "name", "user", "mode", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["mode", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["prefix", "name", "public_id", "user__email"]
+    readonly_fields = ["public_id", "prefix", "key_hash", "created_at", "last_used_at"]
+    list_select_related = ["user"]
+    actions = ["revoke_keys"]
+
+    def has_add_permission(self, request) -> bool:
+        # A key's full text can only be shown once, at creation: that happens in
+        # the dashboard or `manage.py create_api_key`, not here.
+        return False
+
+    @admin.action(description="Revoke selected keys")
+    def revoke_keys(self, request, queryset):
+        for key in queryset:
+            key.revoke()

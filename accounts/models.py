@@ -1,0 +1,171 @@
+import ipaddress
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts import keys
+from accounts.ids import new_public_id
+
+
+def new_callback_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(24)
+
+
+def new_url_signing_secret() -> str:
+    return "uss_" + secrets.token_urlsafe(24)
+
+
+def new_key_id() -> str:
+    return new_public_id("key")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)  # None gives an unusable password
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra)
+
+    def get_by_natural_key(self, email: str):
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who owns templates, keys and a credit balance. Logs in by e-mail."""
+
+    email = models.EmailField(unique=True)
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # Signs callback_url deliveries (Standard Webhooks) and signed image URLs.
+    callback_secret = models.CharField(max_length=64, default=new_callback_secret)
+    url_signing_secret = models.CharField(max_length=64, default=new_url_signing_secret)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+def validate_allowed_ips(values: list[str]) -> None:
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValidationError(f"{value!r} is not an IP address or CIDR range.") from None
+
+
+def validate_allowed_domains(values: list[str]) -> None:
+    for value in values:
+        host = value.strip().lower()
+        if not host or "/" in host or ":" in host.lstrip("*.") or " " in host:
+            raise ValidationError(f"{value!r} is not a host name.")
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+    def find_active(self, raw: str) -> "ApiKey | None":
+        """The active key whose full text is `raw`, or None (same answer for malformed, unknown, revoked)."""
+        if keys.parse_key(raw) is None:
+            return None
+        return self.active().select_related("user").filter(key_hash=keys.hash_key(raw)).first()
+
+
+class ApiKey(models.Model):
+    class Mode(models.TextChoices):
+        LIVE = "live", "Live"
+        TEST = "test", "Test (sandbox)"
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_key_id, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, default="Default key")
+    mode = models.CharField(max_length=4, choices=Mode.choices, default=Mode.LIVE)
+    prefix = models.CharField(max_length=20, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    allowed_ips = models.JSONField(default=list, blank=True, validators=[validate_allowed_ips])
+    allowed_domains = models.JSONField(default=list, blank=True, validators=[validate_allowed_domains])
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @classmethod
+    def issue(
+        cls,
+        user,
+        *,
+        name: str = "Default key",
+        mode: str = "live",
+        allowed_ips: list[str] | None = None,
+        allowed_domains: list[str] | None = None,
+    ) -> tuple["ApiKey", str]:
+        """Create a key and return it with its full text, which is never stored."""
+        allowed_ips = allowed_ips or []
+        allowed_domains = [d.strip().lower() for d in allowed_domains or []]
+        validate_allowed_ips(allowed_ips)
+        validate_allowed_domains(allowed_domains)
+        raw = keys.generate_key(mode)
+        key = cls.objects.create(
+            user=user,
+            name=name,
+            mode=mode,
+            prefix=keys.visible_prefix(raw),
+            key_hash=keys.hash_key(raw),
+            allowed_ips=allowed_ips,
+            allowed_domains=allowed_domains,
+        )
+        return key, raw
+
+    @property
+    def is_test(self) -> bool:
+        return self.mode == self.Mode.TEST
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = timezone.now()
+            self.save(update_fields=["revoked_at"])
+
+    def touch(self) -> None:
+        """Record use, writing at most once per API_KEY_LAST_USED_RESOLUTION seconds."""
+        now = timezone.now()
+        stale = now - timedelta(seconds=settings.API_KEY_LAST_USED_RESOLUTION)
+        if self.last_used_at and self.last_used_at > stale:
+            return
+        ApiKey.objects.filter(pk=self.pk).filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale)).update(
+            last_used_at=now
+        )
+        self.last_used_at = now

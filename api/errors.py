@@ -1,0 +1,143 @@
+"""Every API error is an RFC 9457 problem (application/problem+json), built here.
+
+`exception_handler` is DRF's hook; `problem_response` serves the middleware for
+errors that happen outside DRF (unknown paths, oversized bodies, crashes).
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions
+
+from billing.ledger import InsufficientCredits
+from templates_app import rendering
+from templates_app.elements import InvalidTemplate
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_BASE = "https://imagior.dev/problems/"
+CONTENT_TYPE = "application/problem+json"
+
+TITLES = {
+    "invalid_json": "Invalid JSON",
+    "validation_error": "Validation error",
+    "unknown_element": "Unknown element",
+    "image_fetch_failed": "Image fetch failed",
+    "output_too_large": "Output too large",
+    "authentication_required": "Authentication required",
+    "invalid_api_key": "Invalid API key",
+    "insufficient_credits": "Insufficient credits",
+    "ip_not_allowed": "IP address not allowed",
+    "origin_not_allowed": "Origin not allowed",
+    "invalid_signature": "Invalid signature",
+    "permission_denied": "Permission denied",
+    "not_found": "Not found",
+    "method_not_allowed": "Method not allowed",
+    "not_acceptable": "Not acceptable",
+    "idempotency_conflict": "Idempotency conflict",
+    "payload_too_large": "Payload too large",
+    "rate_limited": "Rate limited",
+    "render_failed": "Render failed",
+    "internal_error": "Internal error",
+}
+
+
+class ApiProblem(exceptions.APIException):
+    """Raise from a view to answer with a specific problem."""
+
+    def __init__(self, status: int, code: str, detail: str, errors: list | None = None, headers: dict | None = None):
+        self.status_code, self.code, self.detail_text = status, code, detail
+        self.errors, self.headers = errors, headers or {}
+        super().__init__(detail, code)
+
+
+def problem_body(request, status: int, code: str, detail: str, errors: list | None = None) -> dict:
+    body = {
+        "type": PROBLEM_BASE + code,
+        "title": TITLES.get(code, code.replace("_", " ").capitalize()),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "request_id": getattr(request, "request_id", None),
+    }
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def problem_response(request, status: int, code: str, detail: str, errors=None, headers=None) -> JsonResponse:
+    response = JsonResponse(problem_body(request, status, code, detail, errors), status=status, content_type=CONTENT_TYPE)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _flatten(detail, prefix: str = "") -> list[dict]:
+    """DRF's nested error dicts as the flat {"field", "code", "message"} list of SPEC §3."""
+    if isinstance(detail, dict):
+        items = []
+        for key, value in detail.items():
+            field = key if key != "non_field_errors" else (prefix.rstrip(".") or "body")
+            items += _flatten(value, f"{prefix}{field}" if key != "non_field_errors" else field)
+        return items
+    if isinstance(detail, list):
+        items = []
+        for index, value in enumerate(detail):
+            if isinstance(value, (dict, list)):
+                items += _flatten(value, f"{prefix}[{index}].")
+            else:
+                items += _flatten(value, prefix)
+        return items
+    return [{"field": prefix.rstrip(".") or "body", "code": getattr(detail, "code", "invalid"), "message": str(detail)}]
+
+
+def _classify(exc) -> tuple[int, str, str, list | None, dict]:
+    """(status, code, detail, errors, headers) for an exception, or raise it on."""
+    if isinstance(exc, ApiProblem):
+        return exc.status_code, exc.code, exc.detail_text, exc.errors, exc.headers
+    if isinstance(exc, InvalidTemplate):
+        detail = exc.errors[0]["message"] if exc.code == "unknown_element" else "The request has invalid fields."
+        return 400, exc.code, detail, exc.errors, {}
+    if isinstance(exc, InsufficientCredits):
+        return 403, "insufficient_credits", str(exc), None, {"X-Credits-Remaining": str(exc.balance)}
+    if isinstance(exc, rendering.RenderError):
+        status = 500 if exc.code == "render_failed" else 400
+        errors = [{"field": f"elements.{exc.element}", "code": exc.code, "message": exc.message}] if exc.element else None
+        return status, exc.code, exc.message, errors, {}
+    if isinstance(exc, RequestDataTooBig):
+        return 413, "payload_too_large", "The request body is larger than 1 MB.", None, {}
+    if isinstance(exc, (Http404, exceptions.NotFound)):
+        return 404, "not_found", "No such object, or it belongs to another account.", None, {}
+    if isinstance(exc, exceptions.NotAuthenticated):
+        headers = {"WWW-Authenticate": exc.auth_header} if getattr(exc, "auth_header", None) else {}
+        detail = "Send your API key as 'Authorization: Bearer <key>'."
+        return 401, "authentication_required", detail, None, headers
+    if isinstance(exc, exceptions.AuthenticationFailed):
+        headers = {"WWW-Authenticate": exc.auth_header} if getattr(exc, "auth_header", None) else {}
+        return 401, "invalid_api_key", "The API key is not valid.", None, headers
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return 405, "method_not_allowed", str(exc.detail), None, {}
+    if isinstance(exc, (exceptions.ParseError, exceptions.UnsupportedMediaType)):
+        return 400, "invalid_json", "The body must be valid JSON sent as application/json.", None, {}
+    if isinstance(exc, exceptions.ValidationError):
+        return 400, "validation_error", "The request has invalid fields.", _flatten(exc.detail), {}
+    if isinstance(exc, exceptions.Throttled):
+        wait = int(exc.wait or 1)
+        return 429, "rate_limited", "Too many requests.", None, {"Retry-After": str(wait)}
+    if isinstance(exc, exceptions.NotAcceptable):
+        return 406, "not_acceptable", "This API answers in JSON only.", None, {}
+    if isinstance(exc, (exceptions.PermissionDenied, PermissionDenied)):
+        return 403, "permission_denied", "You may not do this.", None, {}
+    raise exc
+
+
+def exception_handler(exc, context):
+    """DRF's hook: every exception becomes a problem response; unknown ones a 500."""
+    request = context.get("request")
+    try:
+        status, code, detail, errors, headers = _classify(exc)
+    except Exception:
+        logger.exception("Unhandled error in %s", getattr(request, "path", "?"))
+        status, code, detail, errors, headers = 500, "internal_error", "Something went wrong on our side.", None, {}
+    return problem_response(request, status, code, detail, errors, headers)

@@ -1,0 +1,109 @@
+"""Input shapes checked at the edge, and the output shapes of SPEC §4–§6."""
+
+import json
+
+from rest_framework import serializers
+
+from billing import ledger
+from templates_app.elements import did_you_mean
+from templates_app.models import DesignTemplate, Image
+
+MAX_METADATA_BYTES = 8 * 1024
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, with a did-you-mean, as Stripe does."""
+
+    def validate(self, attrs):
+        if isinstance(self.initial_data, dict):
+            unknown = [key for key in self.initial_data if key not in self.fields]
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: [f"Unknown field.{did_you_mean(key, self.fields)}"] for key in unknown}
+                )
+        return attrs
+
+
+class RenderRequestSerializer(StrictSerializer):
+    template = serializers.CharField(max_length=40)
+    modifications = serializers.JSONField(required=False, default=list)
+    format = serializers.ChoiceField(choices=Image.Format.values, default="png")
+    scale = serializers.FloatField(min_value=0.1, max_value=4, default=1)
+    quality = serializers.IntegerField(min_value=1, max_value=100, default=90)
+    metadata = serializers.DictField(required=False, default=dict)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # `async` is a Python keyword, so it is declared here.
+        self.fields["async"] = serializers.BooleanField(required=False, default=False)
+
+    def validate_metadata(self, value):
+        if len(json.dumps(value)) > MAX_METADATA_BYTES:
+            raise serializers.ValidationError(f"At most {MAX_METADATA_BYTES} bytes of JSON.")
+        return value
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("async"):
+            # Async renders and callbacks arrive with the background worker (issue #5).
+            raise serializers.ValidationError({"async": ["Asynchronous renders are not available yet."]})
+        return attrs
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    preview_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DesignTemplate
+        fields = ["id", "name", "width", "height", "background", "version", "elements", "preview_url",
+                  "created_at", "updated_at"]
+
+    def get_preview_url(self, template) -> str | None:
+        return None  # thumbnails come with the dashboard gallery
+
+
+class ImageSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    template = serializers.CharField(source="template_public_id")
+    url = serializers.CharField()
+    source_image = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+
+    class Meta:
+        model = Image
+        fields = ["id", "status", "template", "template_version", "format", "width", "height", "file_size", "url",
+                  "sandbox", "credits_used", "modifications", "metadata", "callback_url", "source_image", "warnings",
+                  "error", "render_ms", "created_at", "completed_at"]
+
+
+class PlanSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    monthly_credits = serializers.IntegerField()
+    rate_limit_per_minute = serializers.IntegerField()
+
+
+class AccountSerializer(serializers.Serializer):
+    """GET /api/v1/account, from {"account": BillingAccount, "key": ApiKey}."""
+
+    email = serializers.EmailField(source="account.user.email")
+    plan = PlanSerializer(source="account.plan")
+    credits = serializers.SerializerMethodField()
+    key = serializers.SerializerMethodField()
+    secrets = serializers.SerializerMethodField()
+
+    def get_credits(self, obj) -> dict:
+        account = obj["account"]
+        return {
+            "balance": account.balance,
+            "used_this_period": ledger.used_this_period(account),
+            "period_ends_at": serializers.DateTimeField().to_representation(account.period_ends_at),
+        }
+
+    def get_key(self, obj) -> dict:
+        key = obj["key"]
+        return {"id": key.public_id, "name": key.name, "mode": key.mode, "prefix": key.prefix}
+
+    def get_secrets(self, obj) -> dict:
+        user = obj["account"].user
+        return {"callback": user.callback_secret, "url_signing": user.url_signing_secret}

@@ -1,0 +1,76 @@
+"""Shared fixtures: named users (alice owns things, bob is another account), their keys and API clients."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import ApiKey, User
+from billing import ledger
+
+
+@pytest.fixture(autouse=True)
+def _isolated_files(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
+    # The manifest storage needs collectstatic; tests serve plain static files.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PUBLIC_BASE_URL = "https://img.example.test"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
+
+
+def make_user(email: str, credits: int | None = None) -> User:
+    user = User.objects.create_user(email, "correct horse battery staple")
+    ledger.open_account(user)
+    if credits is not None:
+        ledger.set_balance(user, balance=credits, reason="test setup")
+    return user
+
+
+def client_for(raw_key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
+    return client
+
+
+@pytest.fixture
+def alice(db):
+    return make_user("alice@example.com")
+
+
+@pytest.fixture
+def bob(db):
+    return make_user("bob@example.com")
+
+
+@pytest.fixture
+def alice_key(alice):
+    return ApiKey.issue(alice, name="alice live")
+
+
+@pytest.fixture
+def alice_test_key(alice):
+    return ApiKey.issue(alice, name="alice test", mode="test")
+
+
+@pytest.fixture
+def bob_key(bob):
+    return ApiKey.issue(bob, name="bob live")
+
+
+@pytest.fixture
+def api(alice_key):
+    """An API client authenticated with alice's live key."""
+    return client_for(alice_key[1])
+
+
+@pytest.fixture
+def sandbox_api(alice_test_key):
+    return client_for(alice_test_key[1])
+
+
+@pytest.fixture
+def bob_api(bob_key):
+    return client_for(bob_key[1])

@@ -1,0 +1,121 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from accounts.ids import new_public_id
+
+
+def new_template_id() -> str:
+    return new_public_id("tpl")
+
+
+def new_image_id() -> str:
+    return new_public_id("img")
+
+
+def new_file_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class DesignTemplate(models.Model):
+    """A canvas of elements that images are rendered from."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_template_id, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="templates")
+    name = models.CharField(max_length=200)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    background = models.CharField(max_length=9, null=True, blank=True, help_text="Colour, or empty for transparent.")
+    elements = models.JSONField(default=list)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.public_id})"
+
+    def document(self, elements: list[dict] | None = None) -> dict:
+        """The plain data the renderer draws."""
+        return {
+            "width": self.width,
+            "height": self.height,
+            "background": self.background,
+            "elements": self.elements if elements is None else elements,
+        }
+
+
+class ImageQuerySet(models.QuerySet):
+    def for_key(self, api_key):
+        """The images an API key may see: its owner's, of the key's mode (live or sandbox)."""
+        return self.filter(owner_id=api_key.user_id, sandbox=api_key.is_test)
+
+
+class Image(models.Model):
+    """One render of a template, and its file."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RENDERING = "rendering"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    class Format(models.TextChoices):
+        PNG = "png", "PNG"
+        JPEG = "jpeg", "JPEG"
+        WEBP = "webp", "WebP"
+        PDF = "pdf", "PDF"
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_image_id, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
+    template = models.ForeignKey(DesignTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="images")
+    # Kept so the image still names its template after the template is deleted.
+    template_public_id = models.CharField(max_length=40)
+    template_version = models.PositiveIntegerField()
+    api_key = models.ForeignKey("accounts.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    format = models.CharField(max_length=4, choices=Format.choices, default=Format.PNG)
+    scale = models.FloatField(default=1)
+    quality = models.PositiveSmallIntegerField(default=90)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    file_size = models.PositiveIntegerField(null=True, blank=True)
+    # An unguessable folder (192 random bits) makes the public URL a capability.
+    file_token = models.CharField(max_length=40, unique=True, default=new_file_token, editable=False)
+    file = models.FileField(upload_to="images/", blank=True, max_length=200)
+    sandbox = models.BooleanField(default=False)
+    credits_used = models.PositiveIntegerField(default=0)
+    modifications = models.JSONField(default=list, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    callback_url = models.URLField(max_length=2000, null=True, blank=True)
+    source_image = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="edits")
+    warnings = models.JSONField(default=list, blank=True)
+    error = models.JSONField(null=True, blank=True)
+    render_ms = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "sandbox", "-created_at"], name="image_owner_mode_recent")]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def filename(self) -> str:
+        return f"{self.public_id}.{self.format}"
+
+    @property
+    def url(self) -> str | None:
+        """The absolute public URL of the file, or None until it exists."""
+        if not self.file:
+            return None
+        path = reverse("image-file", kwargs={"token": self.file_token, "filename": self.filename})
+        return settings.PUBLIC_BASE_URL + path

@@ -1,0 +1,25 @@
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from templates_app import rendering
+from templates_app.models import Image
+
+
+@require_safe
+@cache_control(public=True, max_age=3600)
+def image_file(request, token: str, filename: str):
+    """A rendered file, public by its unguessable token; gone once the image is deleted."""
+    image = get_object_or_404(Image, file_token=token, status=Image.Status.COMPLETED)
+    if filename != image.filename or not image.file:
+        raise Http404
+    try:
+        handle = default_storage.open(image.file.name)
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=rendering.FORMATS[image.format])
+    response["Content-Disposition"] = f'inline; filename="{image.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
