@@ -1,0 +1,26 @@
+"""Reading rendered images back for assertions."""
+
+import base64
+import io
+
+from PIL import Image as PILImage
+
+
+def open_image(content: bytes) -> PILImage.Image:
+    return PILImage.open(io.BytesIO(content)).convert("RGBA")
+
+
+def close_to(actual, expected, tolerance: int = 12) -> bool:
+    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected))
+
+
+def png_data_uri(color: tuple[int, int, int], size: tuple[int, int] = (40, 20)) -> str:
+    buffer = io.BytesIO()
+    PILImage.new("RGB", size, color).save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def dark_pixels_in(image: PILImage.Image, box: tuple[int, int, int, int], threshold: int = 100) -> int:
+    """How many pixels in `box` (left, top, right, bottom) are darker than `threshold`."""
+    region = image.crop(box).convert("L")
+    return sum(1 for value in region.getdata() if value < threshold)

@@ -1,0 +1,54 @@
+"""Imports flow one way: accounts ← billing ← templates_app ← api (STYLE.md)."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ["accounts", "billing", "templates_app", "api"]
+MAY_IMPORT = {
+    "accounts": set(),
+    "billing": {"accounts"},
+    "templates_app": {"accounts", "billing"},
+    "api": {"accounts", "billing", "templates_app"},
+}
+
+
+def imported_modules(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def source_files(app: str):
+    return [p for p in (ROOT / app).rglob("*.py") if "tests" not in p.parts and "migrations" not in p.parts]
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_an_app_imports_only_the_apps_below_it(app):
+    for path in source_files(app):
+        for module in imported_modules(path):
+            top = module.split(".")[0]
+            if top in APPS and top != app:
+                assert top in MAY_IMPORT[app], f"{path.relative_to(ROOT)} imports {module}"
+
+
+def test_only_the_rendering_package_imports_cairosvg():
+    for app in APPS + ["imagior"]:
+        for path in source_files(app):
+            if "rendering" in path.parts:
+                continue
+            assert not any(m.split(".")[0] == "cairosvg" for m in imported_modules(path)), path
+
+
+def test_nothing_runs_cairosvg_unsafe():
+    for path in (ROOT / "templates_app" / "rendering").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg in ("unsafe", "url"):
+                pytest.fail(f"{path.name} passes {node.arg}= to a call")

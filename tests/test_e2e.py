@@ -1,0 +1,92 @@
+"""The whole path through real processes: make run's server, the management
+commands, and plain HTTP, as a new user would try it."""
+
+import io
+import re
+import shlex
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from PIL import Image
+
+from tests.conftest import find_key, last_line
+
+pytestmark = pytest.mark.e2e
+
+CARD = {
+    "name": "Race card",
+    "width": 300,
+    "height": 200,
+    "background": "#101010",
+    "elements": [{"name": "title", "type": "text", "x": 10, "y": 10, "width": 280, "height": 80, "text": "Hi",
+                  "color": "#ffffff"}],
+}
+
+
+def test_the_demo_banner_prints_login_keys_and_a_working_curl(server):
+    banner = server.banner
+    assert "demo@imagior.dev" in banner and "imagior-demo" in banner
+    live, test = find_key(banner, "live"), find_key(banner, "test")
+    account = server.session(live).get(f"{server.base_url}/api/v1/account").json()
+    assert account["email"] == "demo@imagior.dev" and account["key"]["mode"] == "live"
+    templates = server.session(test).get(f"{server.base_url}/api/v1/templates").json()
+    assert sorted(t["name"] for t in templates["results"]) == ["Blog card", "Quote square"]
+
+    curl = re.search(r"(curl .*?)\n\n", banner, re.S).group(1).replace("\\\n", " ")
+    result = subprocess.run(shlex.split(curl), capture_output=True, text=True, timeout=60)
+    image = requests.get(__import__("json").loads(result.stdout)["url"], timeout=10)
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/png"
+    picture = Image.open(io.BytesIO(image.content))
+    assert picture.size == (1200, 630)
+    assert picture.convert("RGB").getpixel((5, 5)) != (255, 255, 255)
+
+
+def test_twenty_parallel_renders_against_five_credits_make_exactly_five_images(server):
+    server.manage("create_account", "race@example.com", "--credits", "5")
+    key = last_line(server.manage("create_api_key", "race@example.com", "--name", "race"))
+    api = server.session(key)
+    template = api.post(f"{server.base_url}/api/v1/templates", json=CARD).json()
+
+    def render(_):
+        response = requests.post(
+            f"{server.base_url}/api/v1/images",
+            json={"template": template["id"]},
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=60,
+        )
+        return response.status_code, response.json().get("code")
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(render, range(20)))
+
+    assert results.count((201, None)) == 5, results
+    assert results.count((403, "insufficient_credits")) == 15, results
+    assert api.get(f"{server.base_url}/api/v1/account").json()["credits"]["balance"] == 0
+    assert api.get(f"{server.base_url}/api/v1/images").json()["count"] == 5
+    books = server.manage(
+        "shell", "-c",
+        "from django.db.models import Sum; from billing.models import LedgerEntry as L;"
+        "rows = L.objects.filter(account__user__email='race@example.com');"
+        "print(rows.filter(kind='render').count(), rows.aggregate(s=Sum('amount'))['s'])",
+    )
+    assert books.split() == ["5", "0"]
+
+
+def test_bad_keys_get_401_with_www_authenticate_over_http(server):
+    response = requests.get(f"{server.base_url}/api/v1/templates",
+                            headers={"Authorization": "Bearer imk_live_wrong"}, timeout=10)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid_api_key"
+
+
+def test_an_oversized_body_is_a_413_problem_over_http(server):
+    key = find_key(server.banner, "test")
+    response = requests.post(f"{server.base_url}/api/v1/templates", data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                             headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+                             timeout=30)
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
