@@ -16,7 +16,7 @@ from accounts.ids import BASE62, random_base62
 KEY_PREFIXES = {"live": "imk_live_", "test": "imk_test_"}
 RANDOM_LENGTH = 32
 CHECKSUM_LENGTH = 6
-KEY_RE = re.compile(r"^imk_(live|test)_([0-9A-Za-z]{%d})([0-9A-Za-z]{%d})$" % (RANDOM_LENGTH, CHECKSUM_LENGTH))
+KEY_RE = re.compile(rf"^imk_(live|test)_([0-9A-Za-z]{{{RANDOM_LENGTH}}})([0-9A-Za-z]{{{CHECKSUM_LENGTH}}})$")
 # How much of the key is kept in clear to tell keys apart in lists.
 VISIBLE_PREFIX_LENGTH = len("imk_live_") + 4
 

@@ -67,7 +67,9 @@ def problem_body(request, status: int, code: str, detail: str, errors: list | No
 
 
 def problem_response(request, status: int, code: str, detail: str, errors=None, headers=None) -> JsonResponse:
-    response = JsonResponse(problem_body(request, status, code, detail, errors), status=status, content_type=CONTENT_TYPE)
+    response = JsonResponse(
+        problem_body(request, status, code, detail, errors), status=status, content_type=CONTENT_TYPE
+    )
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -103,7 +105,9 @@ def _classify(exc) -> tuple[int, str, str, list | None, dict]:
         return 403, "insufficient_credits", str(exc), None, {"X-Credits-Remaining": str(exc.balance)}
     if isinstance(exc, rendering.RenderError):
         status = 500 if exc.code == "render_failed" else 400
-        errors = [{"field": f"elements.{exc.element}", "code": exc.code, "message": exc.message}] if exc.element else None
+        errors = (
+            [{"field": f"elements.{exc.element}", "code": exc.code, "message": exc.message}] if exc.element else None
+        )
         return status, exc.code, exc.message, errors, {}
     if isinstance(exc, RequestDataTooBig):
         return 413, "payload_too_large", "The request body is larger than 1 MB.", None, {}

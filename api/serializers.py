@@ -56,8 +56,18 @@ class TemplateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DesignTemplate
-        fields = ["id", "name", "width", "height", "background", "version", "elements", "preview_url",
-                  "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "width",
+            "height",
+            "background",
+            "version",
+            "elements",
+            "preview_url",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_preview_url(self, template) -> str | None:
         return None  # thumbnails come with the dashboard gallery
@@ -71,9 +81,28 @@ class ImageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Image
-        fields = ["id", "status", "template", "template_version", "format", "width", "height", "file_size", "url",
-                  "sandbox", "credits_used", "modifications", "metadata", "callback_url", "source_image", "warnings",
-                  "error", "render_ms", "created_at", "completed_at"]
+        fields = [
+            "id",
+            "status",
+            "template",
+            "template_version",
+            "format",
+            "width",
+            "height",
+            "file_size",
+            "url",
+            "sandbox",
+            "credits_used",
+            "modifications",
+            "metadata",
+            "callback_url",
+            "source_image",
+            "warnings",
+            "error",
+            "render_ms",
+            "created_at",
+            "completed_at",
+        ]
 
 
 class PlanSerializer(serializers.Serializer):

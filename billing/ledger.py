@@ -79,9 +79,7 @@ def charge_credits(user, *, cost: int, reference: str, created_by: str = "") -> 
     account = open_account(user)
     try:
         with transaction.atomic():
-            entry = _apply(
-                account, -cost, kind=LedgerEntry.Kind.RENDER, reference=reference, created_by=created_by
-            )
+            entry = _apply(account, -cost, kind=LedgerEntry.Kind.RENDER, reference=reference, created_by=created_by)
     except NegativeBalance:
         balance = BillingAccount.objects.values_list("balance", flat=True).get(pk=account.pk)
         raise InsufficientCredits(cost, balance) from None

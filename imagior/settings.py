@@ -29,7 +29,7 @@ else:
 
 # HOST and PORT are where `make run` serves; they also give the default public URL.
 _host = env("HOST", default="127.0.0.1")
-_public_host = "127.0.0.1" if _host in ("0.0.0.0", "::") else _host
+_public_host = "127.0.0.1" if _host in ("0.0.0.0", "::") else _host  # noqa: S104 (a comparison)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", _public_host])
 # Absolute base of image URLs (SPEC §1).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default=f"http://{_public_host}:{env('PORT', default='8000')}").rstrip("/")
@@ -123,9 +123,7 @@ MEDIA_URL = "/files/"
 STORAGES = {
     "default": {"BACKEND": env("FILE_STORAGE", default="django.core.files.storage.FileSystemStorage")},
     "staticfiles": {
-        "BACKEND": env(
-            "STATIC_STORAGE", default="whitenoise.storage.CompressedManifestStaticFilesStorage"
-        )
+        "BACKEND": env("STATIC_STORAGE", default="whitenoise.storage.CompressedManifestStaticFilesStorage")
     },
 }
 

@@ -15,8 +15,17 @@ class DesignTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
-    list_display = ["public_id", "owner", "template_public_id", "status", "format", "sandbox", "credits_used",
-                    "render_ms", "created_at"]
+    list_display = [
+        "public_id",
+        "owner",
+        "template_public_id",
+        "status",
+        "format",
+        "sandbox",
+        "credits_used",
+        "render_ms",
+        "created_at",
+    ]
     list_filter = ["status", "format", "sandbox", "created_at"]
     search_fields = ["public_id", "template_public_id", "owner__email"]
     list_select_related = ["owner"]

@@ -27,7 +27,10 @@ class DesignTemplate(models.Model):
     name = models.CharField(max_length=200)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
-    background = models.CharField(max_length=9, null=True, blank=True, help_text="Colour, or empty for transparent.")
+    # null means transparent, as in the API.
+    background = models.CharField(  # noqa: DJ001
+        max_length=9, null=True, blank=True, help_text="Colour, or empty for transparent."
+    )
     elements = models.JSONField(default=list)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -72,7 +75,9 @@ class Image(models.Model):
 
     public_id = models.CharField(max_length=40, unique=True, default=new_image_id, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
-    template = models.ForeignKey(DesignTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="images")
+    template = models.ForeignKey(
+        DesignTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="images"
+    )
     # Kept so the image still names its template after the template is deleted.
     template_public_id = models.CharField(max_length=40)
     template_version = models.PositiveIntegerField()
@@ -91,7 +96,7 @@ class Image(models.Model):
     credits_used = models.PositiveIntegerField(default=0)
     modifications = models.JSONField(default=list, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
-    callback_url = models.URLField(max_length=2000, null=True, blank=True)
+    callback_url = models.URLField(max_length=2000, null=True, blank=True)  # noqa: DJ001 (null as in the API)
     source_image = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="edits")
     warnings = models.JSONField(default=list, blank=True)
     error = models.JSONField(null=True, blank=True)

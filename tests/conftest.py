@@ -60,11 +60,18 @@ def server(tmp_path_factory):
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     (folder / "static").mkdir()
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True,
-                   capture_output=True, timeout=120)
-    log = open(folder / "server.log", "w+")
-    process = subprocess.Popen(["bin/run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    log = open(folder / "server.log", "w+")  # noqa: SIM115 (lives as long as the server)
+    process = subprocess.Popen(
+        ["bin/run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:

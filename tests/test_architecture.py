@@ -39,7 +39,7 @@ def test_an_app_imports_only_the_apps_below_it(app):
 
 
 def test_only_the_rendering_package_imports_cairosvg():
-    for app in APPS + ["imagior"]:
+    for app in [*APPS, "imagior"]:
         for path in source_files(app):
             if "rendering" in path.parts:
                 continue

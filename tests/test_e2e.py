@@ -20,8 +20,18 @@ CARD = {
     "width": 300,
     "height": 200,
     "background": "#101010",
-    "elements": [{"name": "title", "type": "text", "x": 10, "y": 10, "width": 280, "height": 80, "text": "Hi",
-                  "color": "#ffffff"}],
+    "elements": [
+        {
+            "name": "title",
+            "type": "text",
+            "x": 10,
+            "y": 10,
+            "width": 280,
+            "height": 80,
+            "text": "Hi",
+            "color": "#ffffff",
+        }
+    ],
 }
 
 
@@ -66,7 +76,8 @@ def test_twenty_parallel_renders_against_five_credits_make_exactly_five_images(s
     assert api.get(f"{server.base_url}/api/v1/account").json()["credits"]["balance"] == 0
     assert api.get(f"{server.base_url}/api/v1/images").json()["count"] == 5
     books = server.manage(
-        "shell", "-c",
+        "shell",
+        "-c",
         "from django.db.models import Sum; from billing.models import LedgerEntry as L;"
         "rows = L.objects.filter(account__user__email='race@example.com');"
         "print(rows.filter(kind='render').count(), rows.aggregate(s=Sum('amount'))['s'])",
@@ -75,8 +86,9 @@ def test_twenty_parallel_renders_against_five_credits_make_exactly_five_images(s
 
 
 def test_bad_keys_get_401_with_www_authenticate_over_http(server):
-    response = requests.get(f"{server.base_url}/api/v1/templates",
-                            headers={"Authorization": "Bearer imk_live_wrong"}, timeout=10)
+    response = requests.get(
+        f"{server.base_url}/api/v1/templates", headers={"Authorization": "Bearer imk_live_wrong"}, timeout=10
+    )
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert response.headers["Content-Type"] == "application/problem+json"
@@ -85,8 +97,11 @@ def test_bad_keys_get_401_with_www_authenticate_over_http(server):
 
 def test_an_oversized_body_is_a_413_problem_over_http(server):
     key = find_key(server.banner, "test")
-    response = requests.post(f"{server.base_url}/api/v1/templates", data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
-                             headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-                             timeout=30)
+    response = requests.post(
+        f"{server.base_url}/api/v1/templates",
+        data=b"{" + b" " * (2 * 1024 * 1024) + b"}",
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        timeout=30,
+    )
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"

@@ -23,8 +23,13 @@ def test_create_api_key_prints_the_full_key_alone_on_the_last_line(alice):
 @pytest.mark.django_db
 def test_create_api_key_test_mode_and_whitelists(alice):
     output = run(
-        "create_api_key", alice.email, "--test", "--allowed-ips", "203.0.113.0/24, 198.51.100.7",
-        "--allowed-domains", "example.com",
+        "create_api_key",
+        alice.email,
+        "--test",
+        "--allowed-ips",
+        "203.0.113.0/24, 198.51.100.7",
+        "--allowed-domains",
+        "example.com",
     )
     raw = output.strip().splitlines()[-1]
     assert raw.startswith("imk_test_")

@@ -11,7 +11,7 @@ def open_image(content: bytes) -> PILImage.Image:
 
 
 def close_to(actual, expected, tolerance: int = 12) -> bool:
-    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected))
+    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=False))
 
 
 def png_data_uri(color: tuple[int, int, int], size: tuple[int, int] = (40, 20)) -> str:

@@ -14,8 +14,15 @@ def admin_client(client, db):
 
 @pytest.mark.django_db
 def test_every_model_has_an_admin_page_with_search(admin_client, alice, alice_key):
-    for name in ["accounts_user", "accounts_apikey", "billing_plan", "billing_billingaccount",
-                 "billing_ledgerentry", "templates_app_designtemplate", "templates_app_image"]:
+    for name in [
+        "accounts_user",
+        "accounts_apikey",
+        "billing_plan",
+        "billing_billingaccount",
+        "billing_ledgerentry",
+        "templates_app_designtemplate",
+        "templates_app_image",
+    ]:
         response = admin_client.get(reverse(f"admin:{name}_changelist"), {"q": "alice"})
         assert response.status_code == 200, name
 

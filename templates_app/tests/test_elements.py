@@ -30,8 +30,14 @@ def test_every_bad_field_is_reported_with_its_path():
     with pytest.raises(InvalidTemplate) as caught:
         clean_elements(bad)
     assert fields_of(caught.value) >= {
-        "elements[0].font_weight", "elements[0].color", "elements[0].align", "elements[0].opacity",
-        "elements[1].name", "elements[1].stroke_width", "elements[2].name", "elements[3].type",
+        "elements[0].font_weight",
+        "elements[0].color",
+        "elements[0].align",
+        "elements[0].opacity",
+        "elements[1].name",
+        "elements[1].stroke_width",
+        "elements[2].name",
+        "elements[3].type",
     }
 
 
@@ -85,7 +91,9 @@ def test_modified_values_are_validated_and_name_and_type_are_fixed():
             clean_elements([TITLE]), [{"name": "title", "font_size": "big", "type": "rect", "colour": "#fff"}]
         )
     assert fields_of(caught.value) == {
-        "modifications[0].font_size", "modifications[0].type", "modifications[0].colour",
+        "modifications[0].font_size",
+        "modifications[0].type",
+        "modifications[0].colour",
     }
     assert "Did you mean 'color'" in " ".join(e["message"] for e in caught.value.errors)
 

@@ -11,7 +11,7 @@ from templates_app.models import DesignTemplate
 from templates_app.samples import SAMPLES
 
 DEMO_EMAIL = "demo@imagior.dev"
-DEMO_PASSWORD = "imagior-demo"
+DEMO_PASSWORD = "imagior-demo"  # noqa: S105 (the public demo login, printed by make run)
 DEMO_KEY_NAMES = {"live": "Demo live key", "test": "Demo test key"}
 
 
