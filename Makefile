@@ -29,7 +29,8 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	bin/ensure-chromium
-	$(PY) manage.py makemigrations --check --dry-run >/dev/null
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed-dev
