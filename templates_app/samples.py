@@ -50,7 +50,7 @@ BLOG_CARD = {
             "y": 430,
             "width": 760,
             "height": 80,
-            "text": "imagior.dev · templates, typography and credits done right",
+            "text": "Templates, typography and credits, done right",
             "font_size": 28,
             "color": "#9aa3b5",
         },

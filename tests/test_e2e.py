@@ -2,6 +2,7 @@
 commands, and plain HTTP, as a new user would try it."""
 
 import io
+import json
 import re
 import shlex
 import subprocess
@@ -44,9 +45,9 @@ def test_the_demo_banner_prints_login_keys_and_a_working_curl(server):
     templates = server.session(test).get(f"{server.base_url}/api/v1/templates").json()
     assert sorted(t["name"] for t in templates["results"]) == ["Blog card", "Quote square"]
 
-    curl = re.search(r"(curl .*?)\n\n", banner, re.S).group(1).replace("\\\n", " ")
+    curl = re.search(r"(curl (?:.*\\\n)*.*)", banner).group(1).replace("\\\n", " ")
     result = subprocess.run(shlex.split(curl), capture_output=True, text=True, timeout=60)
-    image = requests.get(__import__("json").loads(result.stdout)["url"], timeout=10)
+    image = requests.get(json.loads(result.stdout)["url"], timeout=10)
     assert image.status_code == 200 and image.headers["Content-Type"] == "image/png"
     picture = Image.open(io.BytesIO(image.content))
     assert picture.size == (1200, 630)
@@ -82,7 +83,7 @@ def test_twenty_parallel_renders_against_five_credits_make_exactly_five_images(s
         "rows = L.objects.filter(account__user__email='race@example.com');"
         "print(rows.filter(kind='render').count(), rows.aggregate(s=Sum('amount'))['s'])",
     )
-    assert books.split() == ["5", "0"]
+    assert books.strip().splitlines()[-1].split() == ["5", "0"]
 
 
 def test_bad_keys_get_401_with_www_authenticate_over_http(server):

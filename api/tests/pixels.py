@@ -23,4 +23,4 @@ def png_data_uri(color: tuple[int, int, int], size: tuple[int, int] = (40, 20)) 
 def dark_pixels_in(image: PILImage.Image, box: tuple[int, int, int, int], threshold: int = 100) -> int:
     """How many pixels in `box` (left, top, right, bottom) are darker than `threshold`."""
     region = image.crop(box).convert("L")
-    return sum(1 for value in region.getdata() if value < threshold)
+    return sum(1 for value in region.get_flattened_data() if value < threshold)

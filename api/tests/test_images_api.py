@@ -207,7 +207,11 @@ def test_sandbox_renders_are_free_watermarked_and_separate(api, sandbox_api, tem
 
     clean = open_image(b"".join(fetch(live["url"]).streaming_content))
     marked = open_image(b"".join(fetch(body["url"]).streaming_content))
-    differing = sum(1 for a, b in zip(clean.getdata(), marked.getdata(), strict=False) if not close_to(a, b, 8))
+    differing = sum(
+        1
+        for a, b in zip(clean.get_flattened_data(), marked.get_flattened_data(), strict=False)
+        if not close_to(a, b, 8)
+    )
     assert differing > 2000, "the watermark is visible"
 
     assert [i["id"] for i in sandbox_api.get("/api/v1/images").json()["results"]] == [body["id"]]
