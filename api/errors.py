@@ -12,7 +12,7 @@ from rest_framework import exceptions
 
 from billing.ledger import InsufficientCredits
 from templates_app import rendering
-from templates_app.elements import InvalidTemplate
+from templates_app.elements import InvalidInput
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def _classify(exc) -> tuple[int, str, str, list | None, dict]:
     """(status, code, detail, errors, headers) for an exception, or raise it on."""
     if isinstance(exc, ApiProblem):
         return exc.status_code, exc.code, exc.detail_text, exc.errors, exc.headers
-    if isinstance(exc, InvalidTemplate):
+    if isinstance(exc, InvalidInput):
         detail = exc.errors[0]["message"] if exc.code == "unknown_element" else "The request has invalid fields."
         return 400, exc.code, detail, exc.errors, {}
     if isinstance(exc, InsufficientCredits):

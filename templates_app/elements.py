@@ -90,7 +90,7 @@ def fields_for(element_type: str) -> dict[str, Field]:
     return {**COMMON, **FIELDS[element_type]}
 
 
-class InvalidTemplate(Exception):
+class InvalidInput(Exception):
     """Per-field problems: `errors` is a list of {"field", "code", "message"}."""
 
     def __init__(self, errors: list[dict], code: str = "validation_error"):
@@ -174,11 +174,11 @@ def clean_element(raw: Any, path: str) -> tuple[dict, list[dict]]:
 
 
 def clean_elements(raw: Any, path: str = "elements") -> list[dict]:
-    """Validate a whole element list; raises InvalidTemplate listing every problem."""
+    """Validate a whole element list; raises InvalidInput listing every problem."""
     if not isinstance(raw, list):
-        raise InvalidTemplate([_error(path, "Must be a list of elements.")])
+        raise InvalidInput([_error(path, "Must be a list of elements.")])
     if len(raw) > MAX_ELEMENTS:
-        raise InvalidTemplate([_error(path, f"At most {MAX_ELEMENTS} elements.")])
+        raise InvalidInput([_error(path, f"At most {MAX_ELEMENTS} elements.")])
     cleaned, errors, seen = [], [], set()
     for index, item in enumerate(raw):
         element, problems = clean_element(item, f"{path}[{index}]")
@@ -189,7 +189,7 @@ def clean_elements(raw: Any, path: str = "elements") -> list[dict]:
         seen.add(name)
         cleaned.append(element)
     if errors:
-        raise InvalidTemplate(errors)
+        raise InvalidInput(errors)
     return cleaned
 
 
@@ -249,14 +249,14 @@ def normalise_modifications(raw: Any) -> list[tuple[str, dict]]:
     else:
         errors.append(_error("modifications", "Must be a list or an object."))
     if errors:
-        raise InvalidTemplate(errors)
+        raise InvalidInput(errors)
     return [(paths[name], item) for name, item in items.items()]
 
 
 def apply_modifications(elements: list[dict], raw: Any) -> tuple[list[dict], list[dict]]:
     """Elements with the modifications applied and validated, plus the normalised list.
 
-    Raises InvalidTemplate (code "unknown_element" for a name the template lacks).
+    Raises InvalidInput (code "unknown_element" for a name the template lacks).
     """
     by_name = {element["name"]: index for index, element in enumerate(elements)}
     result = [dict(element) for element in elements]
@@ -265,7 +265,7 @@ def apply_modifications(elements: list[dict], raw: Any) -> tuple[list[dict], lis
         name = change["name"]
         if name not in by_name:
             hint = did_you_mean(name, by_name) or (" Elements: " + ", ".join(by_name) + "." if by_name else "")
-            raise InvalidTemplate(
+            raise InvalidInput(
                 [_error(f"{path}.name", f"This template has no element named {name!r}.{hint}", "unknown_element")],
                 code="unknown_element",
             )
@@ -292,7 +292,7 @@ def apply_modifications(elements: list[dict], raw: Any) -> tuple[list[dict], lis
         element.update({k: v for k, v in clean.items() if k != "name"})
         normalised.append(clean)
     if errors:
-        raise InvalidTemplate(errors)
+        raise InvalidInput(errors)
     return result, normalised
 
 
@@ -323,10 +323,10 @@ TEMPLATE_FIELDS = {
 def clean_template(data: Any, *, partial: bool = False) -> dict:
     """Validate a template body (all of it, or with `partial` only the fields given).
 
-    Returns the cleaned fields; raises InvalidTemplate listing every problem.
+    Returns the cleaned fields; raises InvalidInput listing every problem.
     """
     if not isinstance(data, dict):
-        raise InvalidTemplate([_error("body", "Must be a JSON object.")])
+        raise InvalidInput([_error("body", "Must be a JSON object.")])
     errors, clean = [], {}
     allowed = {*TEMPLATE_FIELDS, "elements"}
     read_only = {"id", "version", "preview_url", "created_at", "updated_at"}
@@ -352,8 +352,8 @@ def clean_template(data: Any, *, partial: bool = False) -> dict:
     if "elements" in data or not partial:
         try:
             clean["elements"] = clean_elements(data.get("elements", []))
-        except InvalidTemplate as exc:
+        except InvalidInput as exc:
             errors += exc.errors
     if errors:
-        raise InvalidTemplate(errors)
+        raise InvalidInput(errors)
     return clean

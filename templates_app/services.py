@@ -59,7 +59,7 @@ def render_image(
 ) -> tuple[Image, int]:
     """Render a template now, charging live keys one credit; returns the image and the balance.
 
-    Everything that can be checked is checked before the charge (InvalidTemplate,
+    Everything that can be checked is checked before the charge (InvalidInput,
     RenderError subclasses, ledger.InsufficientCredits). A render that fails after
     the charge is refunded and re-raised with the image marked failed.
     """

@@ -1,6 +1,6 @@
 import pytest
 
-from templates_app.elements import InvalidTemplate, apply_modifications, clean_elements, clean_template
+from templates_app.elements import InvalidInput, apply_modifications, clean_elements, clean_template
 
 TITLE = {"name": "title", "type": "text", "x": 10, "y": 10, "width": 300, "height": 100, "text": "Hi"}
 PHOTO = {"name": "photo", "type": "image", "x": 0, "y": 0, "width": 100, "height": 100, "src": ""}
@@ -8,7 +8,7 @@ QR = {"name": "qr", "type": "qr_code", "x": 0, "y": 0, "width": 100, "height": 1
 BOX = {"name": "box", "type": "rect", "x": 0, "y": 0, "width": 100, "height": 100}
 
 
-def fields_of(exc: InvalidTemplate) -> set[str]:
+def fields_of(exc: InvalidInput) -> set[str]:
     return {error["field"] for error in exc.errors}
 
 
@@ -27,7 +27,7 @@ def test_every_bad_field_is_reported_with_its_path():
         {**BOX, "name": "title"},
         {"name": "x", "type": "circle", "width": 1, "height": 1},
     ]
-    with pytest.raises(InvalidTemplate) as caught:
+    with pytest.raises(InvalidInput) as caught:
         clean_elements(bad)
     assert fields_of(caught.value) >= {
         "elements[0].font_weight",
@@ -42,13 +42,13 @@ def test_every_bad_field_is_reported_with_its_path():
 
 
 def test_unknown_fields_get_a_did_you_mean():
-    with pytest.raises(InvalidTemplate) as caught:
+    with pytest.raises(InvalidInput) as caught:
         clean_elements([{**TITLE, "font_sise": 40}])
     assert "Did you mean 'font_size'" in caught.value.errors[0]["message"]
 
 
 def test_template_size_limits():
-    with pytest.raises(InvalidTemplate) as caught:
+    with pytest.raises(InvalidInput) as caught:
         clean_template({"name": "x", "width": 0, "height": 4001, "elements": []})
     assert fields_of(caught.value) == {"width", "height"}
     clean = clean_template({"width": 10, "height": 10, "background": None})
@@ -79,14 +79,14 @@ def test_a_bare_value_sets_the_qr_value():
 
 
 def test_an_unknown_element_is_refused_with_a_suggestion():
-    with pytest.raises(InvalidTemplate) as caught:
+    with pytest.raises(InvalidInput) as caught:
         apply_modifications(clean_elements([TITLE]), {"titel": "Hi"})
     assert caught.value.code == "unknown_element"
     assert "Did you mean 'title'" in caught.value.errors[0]["message"]
 
 
 def test_modified_values_are_validated_and_name_and_type_are_fixed():
-    with pytest.raises(InvalidTemplate) as caught:
+    with pytest.raises(InvalidInput) as caught:
         apply_modifications(
             clean_elements([TITLE]), [{"name": "title", "font_size": "big", "type": "rect", "colour": "#fff"}]
         )
@@ -99,7 +99,7 @@ def test_modified_values_are_validated_and_name_and_type_are_fixed():
 
 
 def test_modifications_must_be_a_list_or_an_object():
-    with pytest.raises(InvalidTemplate):
+    with pytest.raises(InvalidInput):
         apply_modifications(clean_elements([TITLE]), "title=Hi")
-    with pytest.raises(InvalidTemplate):
+    with pytest.raises(InvalidInput):
         apply_modifications(clean_elements([TITLE]), [{"text": "no name"}])
