@@ -38,5 +38,8 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+bench: $(VENV)/.installed-dev
+	$(PY) bench/bench_render.py
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

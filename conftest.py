@@ -8,6 +8,14 @@ from billing import ledger
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache: each test starts at zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STATIC_ROOT = tmp_path / "static"
@@ -19,6 +27,8 @@ def _isolated_files(settings, tmp_path):
     }
     settings.PUBLIC_BASE_URL = "https://img.example.test"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
+    # Tasks run inline in unit tests; the end-to-end tests use the real worker.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 
 def make_user(email: str, credits: int | None = None) -> User:

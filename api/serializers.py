@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from billing import ledger
 from templates_app.elements import did_you_mean
-from templates_app.models import DesignTemplate, Image
+from templates_app.models import DesignTemplate, Image, UserFont
 
 MAX_METADATA_BYTES = 8 * 1024
 
@@ -136,3 +136,19 @@ class AccountSerializer(serializers.Serializer):
     def get_secrets(self, obj) -> dict:
         user = obj["account"].user
         return {"callback": user.callback_secret, "url_signing": user.url_signing_secret}
+
+
+class FontUploadSerializer(StrictSerializer):
+    file = serializers.FileField()
+    family = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    weight = serializers.IntegerField(min_value=100, max_value=900, required=False, default=None)
+    italic = serializers.BooleanField(required=False, default=None, allow_null=True)
+
+
+class UserFontSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+    format = serializers.CharField(source="original_format")
+
+    class Meta:
+        model = UserFont
+        fields = ["id", "family", "weight", "italic", "format", "file_size", "created_at"]

@@ -7,5 +7,8 @@ urlpatterns = [
     path("templates/<str:template_id>", views.TemplateDetail.as_view(), name="template-detail"),
     path("images", views.ImageList.as_view(), name="image-list"),
     path("images/<str:image_id>", views.ImageDetail.as_view(), name="image-detail"),
+    path("fonts", views.FontList.as_view(), name="font-list"),
+    path("fonts/<str:font_id>", views.FontDetail.as_view(), name="font-detail"),
     path("account", views.AccountDetail.as_view(), name="account"),
+    path("usage", views.Usage.as_view(), name="usage"),
 ]

@@ -1,13 +1,24 @@
 """Every /api/v1/ endpoint: parse, call one domain function, serialise."""
 
+from django.conf import settings
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from api.serializers import AccountSerializer, ImageSerializer, RenderRequestSerializer, TemplateSerializer
-from billing import ledger
-from templates_app import services
-from templates_app.models import DesignTemplate, Image
+from api.errors import ApiProblem
+from api.idempotency import idempotent
+from api.serializers import (
+    AccountSerializer,
+    FontUploadSerializer,
+    ImageSerializer,
+    RenderRequestSerializer,
+    TemplateSerializer,
+    UserFontSerializer,
+)
+from billing import ledger, usage
+from templates_app import rendering, services
+from templates_app.models import DesignTemplate, Image, UserFont
 
 
 class ListView(GenericAPIView):
@@ -24,6 +35,7 @@ class TemplateList(ListView):
     def get_queryset(self):
         return DesignTemplate.objects.filter(owner=self.request.user)
 
+    @idempotent
     def post(self, request):
         template = services.create_template(owner=request.user, data=request.data)
         return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
@@ -62,6 +74,7 @@ class ImageList(ListView):
             images = images.filter(status=image_status)
         return images
 
+    @idempotent
     def post(self, request):
         params = RenderRequestSerializer(data=request.data)
         params.is_valid(raise_exception=True)
@@ -97,3 +110,68 @@ class AccountDetail(GenericAPIView):
     def get(self, request):
         account = ledger.open_account(request.user)
         return Response(AccountSerializer({"account": account, "key": request.auth}).data)
+
+
+class FontList(GenericAPIView):
+    """The shipped catalogue plus this account's uploads; upload a font (multipart)."""
+
+    serializer_class = UserFontSerializer
+    parser_classes = [MultiPartParser]
+
+    def get(self, request):
+        uploads: dict[str, dict] = {}
+        for font in UserFont.objects.filter(owner=request.user):
+            family = uploads.setdefault(
+                font.family.casefold(),
+                {"family": font.family, "kind": "account", "weights": [], "italic": False, "files": []},
+            )
+            family["weights"] = sorted({*family["weights"], font.weight})
+            family["italic"] = family["italic"] or font.italic
+            family["files"].append(UserFontSerializer(font).data)
+        catalogue = [{**entry, "kind": "catalogue"} for entry in rendering.fonts.catalogue()]
+        results = catalogue + list(uploads.values())
+        return Response({"count": len(results), "next": None, "previous": None, "results": results})
+
+    @idempotent
+    def post(self, request):
+        if not request.content_type.startswith("multipart/form-data"):
+            raise ApiProblem(400, "validation_error", "Send the font as multipart/form-data with a 'file' field.")
+        params = FontUploadSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        upload = params.validated_data["file"]
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise ApiProblem(413, "payload_too_large", "Font files are limited to 10 MB.")
+        font = services.upload_font(
+            owner=request.user,
+            data=upload.read(),
+            family=params.validated_data["family"],
+            weight=params.validated_data["weight"],
+            italic=params.validated_data["italic"],
+        )
+        return Response(UserFontSerializer(font).data, status=status.HTTP_201_CREATED)
+
+
+class FontDetail(GenericAPIView):
+    serializer_class = UserFontSerializer
+
+    def get(self, request, font_id: str):
+        return Response(UserFontSerializer(services.get_font_for(request.user, font_id)).data)
+
+    def delete(self, request, font_id: str):
+        services.delete_font(font=services.get_font_for(request.user, font_id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class Usage(GenericAPIView):
+    """Per-day requests, images, credits and errors for the last `?days=` days (1–365, default 30)."""
+
+    def get(self, request):
+        raw = request.query_params.get("days", "30")
+        if not raw.isdigit() or not 1 <= int(raw) <= 365:
+            raise ApiProblem(
+                400,
+                "validation_error",
+                "The request has invalid fields.",
+                errors=[{"field": "days", "code": "invalid", "message": "Must be a whole number from 1 to 365."}],
+            )
+        return Response(usage.daily_usage(request.user, days=int(raw)))

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 
 from billing import ledger
-from billing.models import BillingAccount, LedgerEntry, Plan
+from billing.models import BillingAccount, CreditPack, LedgerEntry, Payment, Plan, RequestLog
 
 
 @admin.register(Plan)
@@ -21,7 +21,7 @@ class GrantCreditsForm(ActionForm):
 
 class LedgerInline(admin.TabularInline):
     model = LedgerEntry
-    fields = ["created_at", "kind", "amount", "balance_after", "reference", "reason", "created_by"]
+    fields = ["created_at", "kind", "amount", "balance_after", "carryover_amount", "reference", "reason", "created_by"]
     readonly_fields = fields
     ordering = ["-created_at", "-id"]
     extra = 0
@@ -32,13 +32,24 @@ class LedgerInline(admin.TabularInline):
 
 @admin.register(BillingAccount)
 class BillingAccountAdmin(admin.ModelAdmin):
-    list_display = ["user", "plan", "balance", "period_ends_at", "created_at"]
+    list_display = ["user", "plan", "pending_plan", "balance", "carryover_credits", "period_ends_at", "created_at"]
     list_filter = ["plan"]
     search_fields = ["user__email"]
     list_select_related = ["user", "plan"]
     # The balance moves only through the ledger: use the "grant credits" action.
-    readonly_fields = ["user", "balance", "created_at"]
-    fields = ["user", "plan", "balance", "period_started_at", "period_ends_at", "created_at"]
+    readonly_fields = ["user", "balance", "carryover_credits", "created_at", "low_balance_notified_at"]
+    fields = [
+        "user",
+        "plan",
+        "pending_plan",
+        "balance",
+        "carryover_credits",
+        "period_anchor",
+        "period_started_at",
+        "period_ends_at",
+        "low_balance_notified_at",
+        "created_at",
+    ]
     inlines = [LedgerInline]
     action_form = GrantCreditsForm
     actions = ["grant_credits"]
@@ -89,4 +100,37 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CreditPack)
+class CreditPackAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "credits", "price_cents", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["public_id", "account", "kind", "plan", "pack", "provider", "amount_cents", "status", "created_at"]
+    list_filter = ["status", "kind", "provider"]
+    search_fields = ["public_id", "provider_reference", "account__user__email"]
+    readonly_fields = [f.name for f in Payment._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(RequestLog)
+class RequestLogAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "api_key", "method", "endpoint", "status", "duration_ms", "sandbox"]
+    list_filter = ["status", "method", "sandbox", "endpoint"]
+    search_fields = ["user__email", "endpoint", "api_key__prefix"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user", "api_key"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

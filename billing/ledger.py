@@ -1,17 +1,27 @@
-"""The only code that changes a balance: each change writes a ledger row in the
-same transaction, and a debit is one conditional UPDATE, so two concurrent
-renders can never spend the same credit (RECIPES.md: SQLite ignores
-select_for_update; this works on SQLite and PostgreSQL alike)."""
+"""The only code that changes a balance.
 
-from datetime import datetime, timedelta
+Every change writes a ledger row in the same transaction as the balance, and a
+debit is one conditional UPDATE (`… WHERE balance >= cost`), so two concurrent
+renders can never spend the same credit; that works on SQLite (which ignores
+select_for_update but serialises writers) and PostgreSQL alike.
+
+A balance has two parts: this period's plan credits, spent first and replaced
+at each refill, and `carryover_credits` (purchased or granted), spent last and
+kept across periods. Each ledger row records how much of its amount moved in the
+carry-over part, so both parts can be audited (`manage.py check_ledger`).
+"""
+
+import calendar
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
+from django.db.models.functions import Least
 from django.utils import timezone
 
 from billing.models import BillingAccount, LedgerEntry, Plan
 
-PERIOD_LENGTH = timedelta(days=30)
+LOW_BALANCE_SHARE = 0.10  # warn below 10 % of the plan's monthly credits
 
 
 class InsufficientCredits(Exception):
@@ -25,6 +35,14 @@ class NegativeBalance(Exception):
     """An adjustment would take the balance below zero."""
 
 
+def add_months(moment: datetime, months: int = 1) -> datetime:
+    """The same day and time `months` later, clamped to the month's last day."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
 def open_account(user, *, plan: Plan | None = None, now: datetime | None = None) -> BillingAccount:
     """The user's billing account, created on first use on the default plan with its credits."""
     existing = BillingAccount.objects.select_related("plan").filter(user=user).first()
@@ -35,7 +53,12 @@ def open_account(user, *, plan: Plan | None = None, now: datetime | None = None)
     try:
         with transaction.atomic():
             account = BillingAccount.objects.create(
-                user=user, plan=plan, balance=0, period_started_at=now, period_ends_at=now + PERIOD_LENGTH
+                user=user,
+                plan=plan,
+                balance=0,
+                period_anchor=now,
+                period_started_at=now,
+                period_ends_at=add_months(now),
             )
             _apply(account, plan.monthly_credits, kind=LedgerEntry.Kind.GRANT, reason=f"Welcome: {plan.name} plan")
     except IntegrityError:  # opened concurrently by another request
@@ -43,28 +66,50 @@ def open_account(user, *, plan: Plan | None = None, now: datetime | None = None)
     return BillingAccount.objects.select_related("plan").get(user=user)
 
 
+# How an amount moves the carry-over part of the balance, as an UPDATE expression.
+def _spend(amount: int):
+    # Plan credits go first: what is left of the carry-over is at most the new balance.
+    return Least(F("carryover_credits"), F("balance") + amount)
+
+
+def _keep(amount: int):
+    return F("carryover_credits")
+
+
+def _carry(amount: int):
+    return F("carryover_credits") + amount
+
+
 def _apply(
     account: BillingAccount,
     amount: int,
     *,
     kind: str,
+    carryover=None,
     reference: str = "",
     reason: str = "",
     created_by: str = "",
 ) -> LedgerEntry:
-    """Add `amount` (may be negative) and write the ledger row; the caller holds a transaction."""
+    """Add `amount` (may be negative) and write the ledger row; the caller holds a transaction.
+
+    `carryover` says how the carry-over part moves (default: debits spend plan
+    credits first, credits go to this period's plan credits).
+    """
+    carryover = carryover or (_spend if amount < 0 else _keep)
+    before = BillingAccount.objects.select_for_update().values_list("carryover_credits", flat=True).get(pk=account.pk)
     rows = BillingAccount.objects.filter(pk=account.pk)
     if amount < 0:
         rows = rows.filter(balance__gte=-amount)
-    if not rows.update(balance=F("balance") + amount):
+    if not rows.update(balance=F("balance") + amount, carryover_credits=carryover(amount)):
         raise NegativeBalance
-    balance = BillingAccount.objects.values_list("balance", flat=True).get(pk=account.pk)
-    account.balance = balance
+    balance, after = BillingAccount.objects.values_list("balance", "carryover_credits").get(pk=account.pk)
+    account.balance, account.carryover_credits = balance, after
     return LedgerEntry.objects.create(
         account=account,
         kind=kind,
         amount=amount,
         balance_after=balance,
+        carryover_amount=after - before,
         reference=reference,
         reason=reason,
         created_by=created_by,
@@ -80,22 +125,49 @@ def charge_credits(user, *, cost: int, reference: str, created_by: str = "") -> 
     try:
         with transaction.atomic():
             entry = _apply(account, -cost, kind=LedgerEntry.Kind.RENDER, reference=reference, created_by=created_by)
+            _note_low_balance(account)
     except NegativeBalance:
         balance = BillingAccount.objects.values_list("balance", flat=True).get(pk=account.pk)
         raise InsufficientCredits(cost, balance) from None
     return entry.balance_after
 
 
+def _note_low_balance(account: BillingAccount) -> None:
+    """Once per period, when the balance falls below the threshold, tell the owner (after commit)."""
+    threshold = account.plan.monthly_credits * LOW_BALANCE_SHARE
+    if account.balance >= threshold:
+        return
+    claimed = (
+        BillingAccount.objects.filter(pk=account.pk)
+        .exclude(low_balance_notified_at__gte=F("period_started_at"))
+        .update(low_balance_notified_at=timezone.now())
+    )
+    if claimed:
+        from billing.tasks import notify_low_balance  # tasks import this module
+
+        transaction.on_commit(lambda: notify_low_balance.enqueue(account_id=account.pk))
+
+
 def refund_credits(user, *, reference: str, reason: str = "Render failed") -> int | None:
-    """Give back what the render `reference` cost. Returns the new balance, or
-    None when there was no charge or it was already refunded."""
+    """Give back what the render `reference` cost, to the part of the balance it came from.
+
+    Returns the new balance, or None when there was no charge or it was refunded already.
+    """
     account = open_account(user)
     charge = LedgerEntry.objects.filter(account=account, kind=LedgerEntry.Kind.RENDER, reference=reference).first()
     if charge is None:
         return None
+    restore = -charge.carryover_amount
     try:
         with transaction.atomic():
-            entry = _apply(account, -charge.amount, kind=LedgerEntry.Kind.REFUND, reference=reference, reason=reason)
+            entry = _apply(
+                account,
+                -charge.amount,
+                kind=LedgerEntry.Kind.REFUND,
+                carryover=lambda amount: F("carryover_credits") + restore,
+                reference=reference,
+                reason=reason,
+            )
     except IntegrityError:  # the unique constraint: refunded already
         return None
     return entry.balance_after
@@ -106,11 +178,19 @@ def adjust_credits(
 ) -> int:
     """Add (or, negative, remove) credits through the ledger; returns the new balance.
 
+    Granted credits carry over from period to period, like purchased ones.
     Raises NegativeBalance when removing more than the balance holds.
     """
     account = open_account(user)
     with transaction.atomic():
-        entry = _apply(account, amount, kind=kind, reason=reason, created_by=created_by)
+        entry = _apply(
+            account,
+            amount,
+            kind=kind,
+            carryover=_carry if amount > 0 else _spend,
+            reason=reason,
+            created_by=created_by,
+        )
     return entry.balance_after
 
 
@@ -122,8 +202,33 @@ def set_balance(user, *, balance: int, reason: str = "", created_by: str = "") -
     with transaction.atomic():
         current = BillingAccount.objects.values_list("balance", flat=True).get(pk=account.pk)
         if balance != current:
-            _apply(account, balance - current, kind=LedgerEntry.Kind.ADJUSTMENT, reason=reason, created_by=created_by)
+            _apply(
+                account,
+                balance - current,
+                kind=LedgerEntry.Kind.ADJUSTMENT,
+                carryover=_carry if balance > current else _spend,
+                reason=reason,
+                created_by=created_by,
+            )
     return balance
+
+
+def add_plan_credits(account: BillingAccount, amount: int, *, kind: str, reason: str, reference: str = "") -> None:
+    """Credits for this period only (upgrades); the caller holds a transaction."""
+    if amount:
+        _apply(account, amount, kind=kind, carryover=_keep, reason=reason, reference=reference)
+
+
+def add_carryover_credits(account: BillingAccount, amount: int, *, kind: str, reason: str, reference: str) -> None:
+    """Credits that never expire (purchases); the caller holds a transaction."""
+    _apply(account, amount, kind=kind, carryover=_carry, reason=reason, reference=reference)
+
+
+def refill(account: BillingAccount, *, monthly_credits: int, reason: str) -> None:
+    """Replace this period's plan credits with `monthly_credits`; carry-over stays. Caller holds a transaction."""
+    current = BillingAccount.objects.select_for_update().get(pk=account.pk)
+    amount = monthly_credits - current.plan_credits
+    _apply(account, amount, kind=LedgerEntry.Kind.REFILL, carryover=_keep, reason=reason)
 
 
 def used_this_period(account: BillingAccount) -> int:
@@ -136,10 +241,11 @@ def used_this_period(account: BillingAccount) -> int:
     return -(spent or 0)
 
 
-def change_plan(user, *, plan: Plan) -> BillingAccount:
-    """Put the account on `plan` (the full plan-change rules come with billing)."""
-    account = open_account(user, plan=plan)
-    if account.plan_id != plan.pk:
-        account.plan = plan
-        account.save(update_fields=["plan"])
-    return account
+def ledger_drift(account: BillingAccount) -> tuple[int, int] | None:
+    """None when the balance and its carry-over part equal the sums of the ledger; else both differences."""
+    sums = LedgerEntry.objects.filter(account=account).aggregate(
+        balance=Sum("amount"), carryover=Sum("carryover_amount")
+    )
+    balance_drift = account.balance - (sums["balance"] or 0)
+    carryover_drift = account.carryover_credits - (sums["carryover"] or 0)
+    return None if balance_drift == carryover_drift == 0 else (balance_drift, carryover_drift)

@@ -1,6 +1,13 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+
+from accounts.ids import new_public_id
+
+
+def new_payment_id() -> str:
+    return new_public_id("pay")
 
 
 class Plan(models.Model):
@@ -25,25 +32,61 @@ class Plan(models.Model):
         return cls.objects.filter(is_default=True).first() or cls.objects.get(slug="free")
 
 
+class CreditPack(models.Model):
+    """A top-up: credits bought once, which carry over from period to period."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=60)
+    credits = models.PositiveIntegerField()
+    price_cents = models.PositiveIntegerField()
+    is_active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "credits"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.credits} credits)"
+
+
 class BillingAccount(models.Model):
     """A user's plan, billing period and credit balance.
 
     The balance changes only together with a LedgerEntry (see billing/ledger.py).
+    `carryover_credits` is the part of the balance that survives the end of a
+    period (purchased and granted credits); the rest are this period's plan
+    credits, which are spent first and do not roll over.
     """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="billing")
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="accounts")
+    # A downgrade waits for the next period.
+    pending_plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     balance = models.BigIntegerField(default=0)
+    carryover_credits = models.BigIntegerField(default=0)
+    # Periods run monthly from this moment (so a start on the 31st stays on month ends).
+    period_anchor = models.DateTimeField(default=timezone.now)
     period_started_at = models.DateTimeField()
-    period_ends_at = models.DateTimeField()
+    period_ends_at = models.DateTimeField(db_index=True)
+    low_balance_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["user__email"]
-        constraints = [models.CheckConstraint(condition=Q(balance__gte=0), name="billing_balance_never_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(balance__gte=0), name="billing_balance_never_negative"),
+            models.CheckConstraint(
+                condition=Q(carryover_credits__gte=0, carryover_credits__lte=models.F("balance")),
+                name="billing_carryover_within_balance",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} on {self.plan}: {self.balance} credits"
+
+    @property
+    def plan_credits(self) -> int:
+        return self.balance - self.carryover_credits
 
 
 class LedgerEntry(models.Model):
@@ -61,6 +104,8 @@ class LedgerEntry(models.Model):
     kind = models.CharField(max_length=12, choices=Kind.choices)
     amount = models.BigIntegerField(help_text="Credits added (positive) or spent (negative).")
     balance_after = models.BigIntegerField()
+    # How much of `amount` moved in the carry-over part of the balance.
+    carryover_amount = models.BigIntegerField(default=0)
     # What the entry is about: an image's public id for renders and refunds.
     reference = models.CharField(max_length=64, blank=True, db_index=True)
     reason = models.CharField(max_length=255, blank=True)
@@ -72,13 +117,74 @@ class LedgerEntry(models.Model):
         verbose_name_plural = "ledger entries"
         constraints = [
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="ledger_balance_after_never_negative"),
-            # An image is charged at most once and refunded at most once.
+            # An image is charged at most once and refunded at most once; a
+            # payment is credited at most once.
             models.UniqueConstraint(
                 fields=["kind", "reference"],
-                condition=Q(kind__in=["render", "refund"]),
-                name="ledger_one_render_and_refund_per_image",
+                condition=Q(kind__in=["render", "refund", "purchase"]),
+                name="ledger_one_render_refund_purchase_per_reference",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount:+d} → {self.balance_after}"
+
+
+class Payment(models.Model):
+    """A plan change or credit purchase going through a payment provider."""
+
+    class Kind(models.TextChoices):
+        PLAN = "plan", "Plan change"
+        PACK = "pack", "Credit pack"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_payment_id, editable=False)
+    account = models.ForeignKey(BillingAccount, on_delete=models.CASCADE, related_name="payments")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    pack = models.ForeignKey(CreditPack, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    provider = models.CharField(max_length=10)
+    # The provider's id for it (a Stripe Checkout Session id); unique per provider.
+    provider_reference = models.CharField(max_length=255, blank=True)
+    amount_cents = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_reference"],
+                condition=~Q(provider_reference=""),
+                name="payment_unique_provider_reference",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} {self.kind} {self.status}"
+
+
+class RequestLog(models.Model):
+    """One API request, for usage figures (kept REQUEST_LOG_RETENTION_DAYS days)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    api_key = models.ForeignKey("accounts.ApiKey", on_delete=models.SET_NULL, null=True, related_name="+")
+    sandbox = models.BooleanField(default=False)
+    method = models.CharField(max_length=7)
+    endpoint = models.CharField(max_length=64, help_text="The route's name, e.g. image-list.")
+    status = models.PositiveSmallIntegerField()
+    duration_ms = models.PositiveIntegerField()
+    created_image = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "created_at"], name="requestlog_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.endpoint} {self.status}"

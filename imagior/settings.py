@@ -5,6 +5,7 @@ disk, the database task queue and an in-process cache. None of them needs
 another server.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "api.middleware.RequestLogMiddleware",
     "api.middleware.ApiErrorMiddleware",
 ]
 
@@ -120,6 +122,8 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/files/"
+# Local copies of stored files the renderer needs as paths (fonts) when storage is remote.
+MEDIA_CACHE_DIR = env.path("MEDIA_CACHE_DIR", default=BASE_DIR / "var" / "cache")
 STORAGES = {
     "default": {"BACKEND": env("FILE_STORAGE", default="django.core.files.storage.FileSystemStorage")},
     "staticfiles": {
@@ -131,6 +135,8 @@ TASKS = {"default": {"BACKEND": env("TASK_BACKEND", default="django_tasks_db.Dat
 
 # JSON bodies above 1 MB are refused with 413 (SPEC §8).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Uploaded files (fonts) may be up to 10 MB (SPEC §4).
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
@@ -142,8 +148,55 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
+# Renders run in a pool of worker processes with hard limits (templates_app/render_runner.py):
+# a render over its wall-clock/CPU seconds or its memory (address space per worker) fails
+# with render_failed and its worker is replaced. RENDER_IN_PROCESS renders in the request
+# thread without limits: for debugging only.
+RENDER_WORKERS = env.int("RENDER_WORKERS", default=os.cpu_count() or 1)
+RENDER_TIMEOUT_SECONDS = env.float("RENDER_TIMEOUT_SECONDS", default=20.0)
+RENDER_MEMORY_MB = env.int("RENDER_MEMORY_MB", default=1024)
+RENDER_IN_PROCESS = env.bool("RENDER_IN_PROCESS", default=False)
+
+# Payments: the manual provider (immediate) unless Stripe keys are set.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+
+# API request log, for usage figures.
+REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=400)
+# How often `manage.py run_scheduler` enqueues the periodic tasks (seconds).
+SCHEDULER_INTERVAL = env.int("SCHEDULER_INTERVAL", default=300)
+
+# E-mail: printed to the console unless EMAIL_URL names an SMTP server.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+MAILERS = {
+    "default": {
+        "BACKEND": _email["EMAIL_BACKEND"],
+        "OPTIONS": {
+            key: _email[name]
+            for key, name in [
+                ("host", "EMAIL_HOST"),
+                ("port", "EMAIL_PORT"),
+                ("username", "EMAIL_HOST_USER"),
+                ("password", "EMAIL_HOST_PASSWORD"),
+                ("use_tls", "EMAIL_USE_TLS"),
+                ("use_ssl", "EMAIL_USE_SSL"),
+            ]
+            if _email.get(name) and "smtp" in _email["EMAIL_BACKEND"]
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Imagior <no-reply@imagior.dev>")
+
+# How many reverse proxies in front of us append to X-Forwarded-For; 0 trusts
+# only REMOTE_ADDR (SPEC §7).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 # An API key's last_used_at is written at most this often (seconds).
 API_KEY_LAST_USED_RESOLUTION = env.int("API_KEY_LAST_USED_RESOLUTION", default=300)
+
+# Remote image `src` URLs may reach private, loopback and other non-public addresses
+# (SPEC §8). For local development and tests only: never set it in production.
+ALLOW_PRIVATE_FETCH = env.bool("ALLOW_PRIVATE_FETCH", default=False)
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,10 @@ def new_image_id() -> str:
     return new_public_id("img")
 
 
+def new_font_id() -> str:
+    return new_public_id("fnt")
+
+
 def new_file_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -124,3 +128,26 @@ class Image(models.Model):
             return None
         path = reverse("image-file", kwargs={"token": self.file_token, "filename": self.filename})
         return settings.PUBLIC_BASE_URL + path
+
+
+class UserFont(models.Model):
+    """A font file an account uploaded (stored as plain TTF/OTF), usable only in its own templates."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_font_id, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fonts")
+    family = models.CharField(max_length=64)
+    weight = models.PositiveSmallIntegerField(default=400)
+    italic = models.BooleanField(default=False)
+    original_format = models.CharField(max_length=5, help_text="ttf, otf, woff or woff2 as uploaded")
+    file = models.FileField(upload_to="fonts/", max_length=200)
+    file_size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["family", "weight", "italic"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "family", "weight", "italic"], name="userfont_one_file_per_style")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family} {self.weight}{' italic' if self.italic else ''} ({self.owner})"

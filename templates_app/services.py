@@ -2,7 +2,9 @@
 render, store, refund on failure. The API and the dashboard both call these."""
 
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
@@ -10,9 +12,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from billing import ledger
-from templates_app import rendering
-from templates_app.elements import apply_modifications, clean_template, drawable
-from templates_app.models import DesignTemplate, Image
+from templates_app import fetch, rendering
+from templates_app.elements import InvalidInput, apply_modifications, clean_template, drawable
+from templates_app.models import DesignTemplate, Image, UserFont
 
 RENDER_COST = 1
 
@@ -47,6 +49,38 @@ def delete_template(*, template: DesignTemplate) -> None:
     template.delete()
 
 
+def prepare_document(*, user, template: DesignTemplate, modifications=None) -> tuple[dict, list[dict], list[dict]]:
+    """The renderer's input for `template` with `modifications` applied: the document,
+    the normalised modifications and warnings found on the way (unknown fonts)."""
+    elements, normalised = apply_modifications(template.elements, modifications)
+    shown = drawable(elements)
+    document = template.document(shown)
+    fonts, warnings = _fonts_for(user, shown)
+    if fonts:
+        document["fonts"] = fonts
+    return document, normalised, warnings
+
+
+def _fonts_for(user, elements: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The account fonts these text elements name, and a warning for each family nobody has."""
+    shipped = {entry["family"].casefold() for entry in rendering.fonts.catalogue()}
+    wanted = {el["font_family"].casefold() for el in elements if el["type"] == "text"} - shipped
+    if not wanted:
+        return [], []
+    fonts = [font for font in account_fonts(user) if font["family"].casefold() in wanted]
+    found = {font["family"].casefold() for font in fonts}
+    warnings = [
+        {
+            "code": "font_not_found",
+            "element": el["name"],
+            "message": f"No font named {el['font_family']!r} in the catalogue or this account; drawn with Inter.",
+        }
+        for el in elements
+        if el["type"] == "text" and el["font_family"].casefold() in wanted - found
+    ]
+    return fonts, warnings
+
+
 def render_image(
     *,
     api_key,
@@ -65,10 +99,11 @@ def render_image(
     """
     user = api_key.user
     template = get_template_for(user, template_id)
-    elements, normalised = apply_modifications(template.elements, modifications)
-    document = template.document(drawable(elements))
+    document, normalised, notes = prepare_document(user=user, template=template, modifications=modifications)
     rendering.check_output_size(template.width, template.height, scale)
-    rendering.check_sources(document["elements"])
+    # Remote pictures are fetched (SSRF-safe, cached) and checked before any charge.
+    document["images"] = fetch.prefetch_sources(document["elements"])
+    rendering.check_sources(document["elements"], document["images"])
 
     sandbox = api_key.is_test
     cost = 0 if sandbox else RENDER_COST
@@ -109,7 +144,7 @@ def render_image(
     image.status = Image.Status.COMPLETED
     image.width, image.height = result.width, result.height
     image.file_size = len(result.content)
-    image.warnings = result.warnings
+    image.warnings = notes + result.warnings
     image.render_ms = round((time.perf_counter() - started) * 1000)
     image.completed_at = timezone.now()
     image.save(
@@ -134,3 +169,77 @@ def delete_image(*, image: Image) -> None:
     if image.file:
         image.file.delete(save=False)
     image.delete()
+
+
+# --- Fonts ----------------------------------------------------------------------
+
+MAX_FONTS_PER_ACCOUNT = 100
+
+
+def upload_font(*, owner, data: bytes, family: str = "", weight: int | None = None, italic: bool | None = None):
+    """Validate a font file (TTF/OTF/WOFF/WOFF2) and store it as plain sfnt for this account.
+
+    The family, weight and style come from the font itself unless given. Uploading
+    the same family, weight and style again replaces the earlier file.
+    """
+    try:
+        info = rendering.inspect_font(data)
+    except rendering.RenderError as exc:
+        raise InvalidInput([{"field": "file", "code": "invalid_font", "message": exc.message}]) from None
+    family = " ".join((family or info["family"]).split())
+    weight = info["weight"] if weight is None else weight
+    italic = info["italic"] if italic is None else italic
+    errors = []
+    if not family or len(family) > 64:
+        errors.append({"field": "family", "code": "invalid", "message": "Must be 1–64 characters."})
+    if not 100 <= weight <= 900:
+        errors.append({"field": "weight", "code": "invalid", "message": "Must be between 100 and 900."})
+    if errors:
+        raise InvalidInput(errors)
+
+    sfnt = info["ttf"]
+    extension = "otf" if sfnt[:4] == b"OTTO" else "ttf"
+    with transaction.atomic():
+        font = UserFont.objects.filter(owner=owner, family__iexact=family, weight=weight, italic=italic).first()
+        if font is None:
+            if UserFont.objects.filter(owner=owner).count() >= MAX_FONTS_PER_ACCOUNT:
+                message = f"An account may hold at most {MAX_FONTS_PER_ACCOUNT} fonts."
+                raise InvalidInput([{"field": "file", "code": "too_many_fonts", "message": message}])
+            font = UserFont(owner=owner, family=family, weight=weight, italic=italic)
+        elif font.file:
+            font.file.delete(save=False)
+        font.original_format = info["format"]
+        font.file_size = len(sfnt)
+        font.file.save(f"{font.public_id}.{extension}", ContentFile(sfnt), save=False)
+        font.save()
+    return font
+
+
+def account_fonts(owner) -> list[dict]:
+    """The account's fonts as the renderer takes them: family, weight, italic and a local path."""
+    return [
+        {"family": font.family, "weight": font.weight, "italic": font.italic, "path": local_path(font.file)}
+        for font in UserFont.objects.filter(owner=owner)
+    ]
+
+
+def local_path(file) -> str:
+    """A path on this machine for a stored file (copied to a local cache when storage is remote)."""
+    try:
+        return file.path
+    except NotImplementedError:
+        cached = Path(settings.MEDIA_CACHE_DIR) / file.name
+        if not cached.exists():
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            with file.open("rb") as source:
+                cached.write_bytes(source.read())
+        return str(cached)
+
+
+def delete_font(*, font: UserFont) -> None:
+    font.file.delete(save=False)
+    font.delete()
+
+
+def get_font_for(user, public_id: str) -> UserFont:
+    return get_object_or_404(UserFont, owner=user, public_id=public_id)

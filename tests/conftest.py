@@ -37,6 +37,17 @@ class Server:
         assert result.returncode == 0, result.stderr
         return result.stdout
 
+    def spawn_manage(self, *args: str) -> subprocess.Popen:
+        """Start a management command in its own process (for concurrency tests)."""
+        return subprocess.Popen(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
     def session(self, key: str) -> requests.Session:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {key}"
@@ -76,9 +87,9 @@ def server(tmp_path_factory):
     deadline = time.monotonic() + 60
     while True:
         try:
-            requests.get(f"{base_url}/api/v1/account", timeout=2)
+            requests.get(f"{base_url}/api/v1/account", timeout=30)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:
             if process.poll() is not None or time.monotonic() > deadline:
                 log.seek(0)
                 pytest.fail(f"the server did not start:\n{log.read()}")

@@ -55,7 +55,7 @@ def test_the_demo_banner_prints_login_keys_and_a_working_curl(server):
 
 
 def test_twenty_parallel_renders_against_five_credits_make_exactly_five_images(server):
-    server.manage("create_account", "race@example.com", "--credits", "5")
+    server.manage("create_account", "race@example.com", "--plan", "starter", "--credits", "5")
     key = last_line(server.manage("create_api_key", "race@example.com", "--name", "race"))
     api = server.session(key)
     template = api.post(f"{server.base_url}/api/v1/templates", json=CARD).json()
@@ -106,3 +106,66 @@ def test_an_oversized_body_is_a_413_problem_over_http(server):
     )
     assert response.status_code == 413
     assert response.json()["code"] == "payload_too_large"
+
+
+def test_parallel_refunds_of_one_failed_image_refund_once(server):
+    server.manage("create_account", "refunds@example.com", "--credits", "5")
+    setup = (
+        "from accounts.models import User; from billing import ledger;"
+        "ledger.charge_credits(User.objects.get(email='refunds@example.com'), cost=1, reference='img_refundrace')"
+    )
+    server.manage("shell", "-c", setup)
+    refund = (
+        "from accounts.models import User; from billing import ledger;"
+        "print(ledger.refund_credits(User.objects.get(email='refunds@example.com'), reference='img_refundrace'))"
+    )
+    processes = [server.spawn_manage("shell", "-c", refund) for _ in range(6)]
+    outputs = [process.communicate(timeout=120) for process in processes]
+    assert all(process.returncode == 0 for process in processes), outputs
+    answers = [stdout.strip().splitlines()[-1] for stdout, _ in outputs]
+    assert sorted(answers) == ["5"] + ["None"] * 5, answers
+    books = server.manage(
+        "shell",
+        "-c",
+        "from billing.models import LedgerEntry as L;"
+        "print(L.objects.filter(reference='img_refundrace', kind='refund').count())",
+    )
+    assert books.strip().splitlines()[-1] == "1"
+
+
+def test_plan_changes_and_top_ups_show_in_the_account_at_once(server):
+    server.manage("create_account", "buyer@example.com")
+    key = last_line(server.manage("create_api_key", "buyer@example.com"))
+    api = server.session(key)
+    server.manage("change_plan", "buyer@example.com", "starter")
+    server.manage("buy_credits", "buyer@example.com", "pack-500")
+    account = api.get(f"{server.base_url}/api/v1/account").json()
+    assert account["plan"]["slug"] == "starter"
+    assert account["credits"]["balance"] == 1000 + 500
+
+
+def test_zz_the_ledger_has_no_drift_after_everything_else(server):
+    # Named to run last in this module: every test above moved money.
+    assert "OK:" in server.manage("check_ledger")
+
+
+def test_concurrent_duplicates_with_one_idempotency_key_render_once(server):
+    server.manage("create_account", "dupes@example.com", "--plan", "starter", "--credits", "10")
+    key = last_line(server.manage("create_api_key", "dupes@example.com"))
+    api = server.session(key)
+    template = api.post(f"{server.base_url}/api/v1/templates", json=CARD).json()
+
+    def render(_):
+        response = requests.post(
+            f"{server.base_url}/api/v1/images",
+            json={"template": template["id"]},
+            headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "burst-1"},
+            timeout=90,
+        )
+        return response.status_code, response.json().get("id")
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(render, range(6)))
+    assert {status for status, _ in results} == {201}, results
+    assert len({image for _, image in results}) == 1
+    assert api.get(f"{server.base_url}/api/v1/account").json()["credits"]["balance"] == 9

@@ -24,6 +24,7 @@ def test_check_deploy_is_clean_for_an_https_deployment():
         "WARNING",
         PUBLIC_BASE_URL="https://images.example.com",
         SECRET_KEY="x" * 60 + "production-secret-value",
+        EMAIL_URL="smtp+tls://mailer:secret@smtp.example.com:587",
     )
     assert result.returncode == 0, result.stderr + result.stdout
 

@@ -43,7 +43,10 @@ class _Builder:
         self.width = float(document["width"])
         self.height = float(document["height"])
         self.scale = scale
+        self.document_images = document.get("images") or {}  # {http(s) src: bytes} fetched by the caller
         self.watermark = watermark
+        # Fonts this document's account uploaded: passed to each layout, never registered globally.
+        self.account_fonts = fonts.account_fonts(document.get("fonts"))
         self.warnings: list[dict] = []
         self.root = ET.Element(
             "svg",
@@ -150,7 +153,7 @@ class _Builder:
                 "rect",
                 {**self._rect_attrs(x, y, w, h, 0), **paint_attrs(background)},
             )
-        layout = text.layout_text(el)
+        layout = text.layout_text(el, self.account_fonts)
         self.warnings.extend(layout.warnings)
         if not layout.glyphs:
             return
@@ -170,7 +173,7 @@ class _Builder:
         x, y, w, h = _box(el)
         if not el.get("src"):
             return  # an empty placeholder draws nothing
-        href = images.image_data_uri(el, self.scale)
+        href = images.image_data_uri(el, self.scale, self.document_images)
         attrs = {
             "x": _num(x),
             "y": _num(y),

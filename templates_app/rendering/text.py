@@ -1,16 +1,18 @@
 """Text layout: shape with HarfBuzz, wrap into the box, shrink to fit, truncate, place glyphs.
 
-Pipeline per text element: normalise → split into paragraphs at "\\n" → pick a font per
-character from the fallback chain (itemize) → shape each run once (em units, size-free) →
-wrap greedily at break opportunities for a given size → shrink/truncate → positioned glyphs.
-Shaping is size-independent, so the shrink search only re-wraps cached advances.
-Bidi reordering is per run for now (a pure RTL run reads correctly); a full UBA pass can be
-slotted in between itemize and wrap later.
+Pipeline per text element: normalise → split into paragraphs at "\\n" → resolve bidi levels
+(UAX #9) → itemize into runs of one font, one level and one script (per-character font
+fallback) → shape each run once in its own direction (em units, size-free) → wrap greedily
+at break opportunities for a given size → shrink/truncate → reorder each line's runs into
+visual order (UAX #9 rule L2) → positioned glyphs. Shaping is size-independent, so the
+shrink search only re-wraps cached advances.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -18,14 +20,22 @@ from functools import lru_cache
 from typing import NamedTuple
 
 import uharfbuzz as hb
+from bidi import get_base_level, get_display
+from fontTools.unicodedata import script as unicode_script
 
 from . import fonts
+
+log = logging.getLogger(__name__)
 
 EPSILON = 0.01  # px of slack so float noise never pushes a fitting line over
 ELLIPSIS = "\u2026"
 _HYPHENS = frozenset("-\u2010\u2013\u2014/")
 # Inherit the surrounding run's font so marks, joiners and spaces stay in one shaping run.
 _INHERITING_CATEGORIES = frozenset({"Mn", "Mc", "Me", "Zs", "Cf"})
+# Characters that can make a paragraph need reordering; without any, every level is 0.
+_RTL_BIDI_CLASSES = frozenset({"R", "AL", "AN", "RLE", "RLO", "RLI", "FSI"})
+_NEUTRAL_SCRIPTS = frozenset({"Zyyy", "Zinh", "Zzzz"})
+_LEVEL = re.compile(r"Level\(\s*(\d+),?\s*\)")
 
 
 class ShapedGlyph(NamedTuple):
@@ -45,11 +55,13 @@ class ShapedParagraph:
     text: str
     glyphs: tuple[ShapedGlyph, ...]  # logical order, clusters ascending
     clusters: tuple[int, ...]  # cluster of each glyph, for bisect
-    rtl_runs: tuple[bool, ...]
+    run_levels: tuple[int, ...]  # bidi embedding level of each run (odd = right-to-left)
+    base_level: int  # the paragraph's level: 0 left-to-right, 1 right-to-left
     advance_prefix: tuple[float, ...]  # em advance of clusters before char i
     cluster_prefix: tuple[int, ...]  # number of cluster starts before char i
     cluster_starts: tuple[int, ...]  # ascending, ends with len(text)
     breaks: tuple[int, ...]  # break opportunities, ascending, ends with len(text)
+    trimmed: tuple[int, ...]  # for each end i, i minus the whitespace just before it
 
     def width(self, start: int, end: int, size: float, letter_spacing: float) -> float:
         """Width in px of characters [start, end) at `size`; spacing goes between clusters."""
@@ -58,9 +70,7 @@ class ShapedParagraph:
         return advance + letter_spacing * max(0, clusters - 1)
 
     def trim_end(self, start: int, end: int) -> int:
-        while end > start and self.text[end - 1].isspace():
-            end -= 1
-        return end
+        return max(start, self.trimmed[end])
 
     def glyph_slice(self, start: int, end: int) -> list[ShapedGlyph]:
         return list(self.glyphs[bisect_left(self.clusters, start) : bisect_left(self.clusters, end)])
@@ -94,38 +104,107 @@ def normalise_text(text: str, transform: str = "none") -> str:
     return text
 
 
-def _itemize(text: str, chain: tuple[fonts.FaceSpec, ...]) -> list[tuple[int, int, int]]:
-    """Split `text` into (start, end, face index) runs: the first face that has each character."""
-    covers = [fonts.coverage(spec.path) for spec in chain]
-    runs: list[tuple[int, int, int]] = []
+def bidi_levels(text: str) -> tuple[int, list[int]]:
+    """The paragraph's base level and each character's resolved embedding level (UAX #9).
+
+    python-bidi (the Rust unicode-bidi crate) exposes its resolved levels only through its
+    debug output, one per UTF-8 byte; they are read from there.
+    """
+    if not any(unicodedata.bidirectional(ch) in _RTL_BIDI_CLASSES for ch in text):
+        return 0, [0] * len(text)
+    base = get_base_level(text)
+    info = get_display(text, debug=True)
+    section = info.split("levels: [", 1)[-1].split("]", 1)[0]
+    byte_levels = [int(level) for level in _LEVEL.findall(section)]
+    if len(byte_levels) != len(text.encode()):
+        log.warning("python-bidi debug output changed shape; using approximate bidi levels")
+        return base, _approximate_levels(text, base)
+    levels = []
+    offset = 0
+    for ch in text:
+        levels.append(byte_levels[offset])
+        offset += len(ch.encode())
+    return base, levels
+
+
+def _approximate_levels(text: str, base: int) -> list[int]:
+    """Strong characters keep their direction, numbers read left to right; neutrals take the base."""
+    levels = []
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind in ("R", "AL"):
+            levels.append(1)
+        elif kind == "AN" or (base and kind in ("L", "EN")):
+            levels.append(2)
+        else:
+            levels.append(base)
+    return levels
+
+
+@lru_cache(maxsize=4096)
+def _script(ch: str) -> str:
+    return unicode_script(ch)
+
+
+def _resolved_scripts(raw: list[str]) -> list[str]:
+    """Each character's script with common and inherited ones given their neighbour's."""
+    scripts = list(raw)
+    first = next((sc for sc in scripts if sc not in _NEUTRAL_SCRIPTS), "Zyyy")
+    previous = first
+    for i, sc in enumerate(scripts):
+        if sc in _NEUTRAL_SCRIPTS:
+            scripts[i] = previous
+        else:
+            previous = sc
+    return scripts
+
+
+class Run(NamedTuple):
+    start: int
+    end: int
+    face: int  # index into the fallback chain
+    level: int
+    script: str
+
+
+def _itemize(text: str, chain: tuple[fonts.FaceSpec, ...], levels: list[int]) -> list[Run]:
+    """Split `text` into runs of one face, one bidi level and one script.
+
+    Each character takes the first face of the chain that has it; spaces, marks, joiners and
+    common punctuation the current face has stay with it, so they shape with their neighbours.
+    """
+
+    # Coverage sets are looked up lazily: Latin text in a Latin font never loads the CJK face.
+    covers: list[frozenset[int] | None] = [None] * len(chain)
+
+    def covered(face: int, code: int) -> bool:
+        cover = covers[face]
+        if cover is None:
+            cover = covers[face] = fonts.coverage(chain[face].path, chain[face].stamp)
+        return code in cover
+
+    raw_scripts = [_script(ch) for ch in text]
+    scripts = _resolved_scripts(raw_scripts)
+    runs: list[Run] = []
     current: int | None = None
     start = 0
     for i, ch in enumerate(text):
-        if current is not None and unicodedata.category(ch) in _INHERITING_CATEGORIES:
+        code = ord(ch)
+        if current is not None and (
+            unicodedata.category(ch) in _INHERITING_CATEGORIES
+            or (raw_scripts[i] in _NEUTRAL_SCRIPTS and covered(current, code))
+        ):
             face = current
         else:
-            code = ord(ch)
             # Nothing covers it: the primary font's .notdef box, like a browser's tofu.
-            face = next((k for k, cover in enumerate(covers) if code in cover), 0)
-        if face != current:
-            if current is not None:
-                runs.append((start, i, current))
-            current, start = face, i
-    if current is not None:
-        runs.append((start, len(text), current))
-    # Spaces before a font switch get their own run, so a right-to-left run does not carry
-    # its trailing space to the far side when reversed (a stand-in until full bidi).
-    split: list[tuple[int, int, int]] = []
-    for k, (start, end, face) in enumerate(runs):
-        cut = end
-        while k + 1 < len(runs) and cut > start + 1 and text[cut - 1].isspace():
-            cut -= 1
-        if cut < end:
-            space_face = next((i for i, cover in enumerate(covers) if ord(text[cut]) in cover), face)
-            split.extend([(start, cut, face), (cut, end, space_face)])
-        else:
-            split.append((start, end, face))
-    return split
+            face = next((k for k in range(len(chain)) if covered(k, code)), 0)
+        if i > start and (face != current or levels[i] != levels[start] or scripts[i] != scripts[start]):
+            runs.append(Run(start, i, current, levels[start], scripts[start]))
+            start = i
+        current = face
+    if text:
+        runs.append(Run(start, len(text), current, levels[start], scripts[start]))
+    return runs
 
 
 def _is_wide(ch: str) -> bool:
@@ -148,32 +227,36 @@ def _break_opportunities(text: str, cluster_start: list[bool]) -> list[int]:
 def shape_paragraph(text: str, chain: tuple[fonts.FaceSpec, ...], ligatures: bool = True) -> ShapedParagraph:
     """Shape one paragraph (no "\\n") with per-character font fallback; cached."""
     features = {"kern": True, "liga": ligatures, "clig": ligatures}
+    base_level, levels = bidi_levels(text)
     glyphs: list[ShapedGlyph] = []
-    rtl_runs: list[bool] = []
-    for run_index, (start, end, face) in enumerate(_itemize(text, chain)):
-        spec = chain[face]
+    run_levels: list[int] = []
+    for run_index, run in enumerate(_itemize(text, chain, levels)):
+        spec = chain[run.face]
         buf = hb.Buffer()
-        buf.add_str(text[start:end])
+        # The whole paragraph is passed as context (Arabic joining across a font switch).
+        buf.add_str(text, run.start, run.end - run.start)
+        buf.direction = "rtl" if run.level % 2 else "ltr"
+        if run.script not in _NEUTRAL_SCRIPTS:
+            buf.script = run.script
         buf.guess_segment_properties()
         hb.shape(fonts.hb_font(spec), buf, features)
         upem = fonts.units_per_em(spec)
         run_glyphs = [
             ShapedGlyph(
-                start + info.cluster,
+                info.cluster,
                 info.codepoint,
                 pos.x_advance / upem,
                 pos.x_offset / upem,
                 pos.y_offset / upem,
-                face,
+                run.face,
                 run_index,
             )
             for info, pos in zip(buf.glyph_infos, buf.glyph_positions, strict=True)
         ]
-        rtl = buf.direction == "rtl"
-        if rtl:
+        if run.level % 2:
             run_glyphs.reverse()  # HarfBuzz returns visual order; keep logical order for wrapping
         glyphs.extend(run_glyphs)
-        rtl_runs.append(rtl)
+        run_levels.append(run.level)
 
     n = len(text)
     per_char = [0.0] * n
@@ -187,15 +270,20 @@ def shape_paragraph(text: str, chain: tuple[fonts.FaceSpec, ...], ligatures: boo
         advance_prefix.append(advance_prefix[-1] + per_char[i])
         cluster_prefix.append(cluster_prefix[-1] + is_start[i])
     starts = [i for i in range(n) if is_start[i]] + [n]
+    trimmed = [0] * (n + 1)
+    for i in range(1, n + 1):
+        trimmed[i] = trimmed[i - 1] if text[i - 1].isspace() else i
     return ShapedParagraph(
         text=text,
         glyphs=tuple(glyphs),
         clusters=tuple(g.cluster for g in glyphs),
-        rtl_runs=tuple(rtl_runs),
+        run_levels=tuple(run_levels),
+        base_level=base_level,
         advance_prefix=tuple(advance_prefix),
         cluster_prefix=tuple(cluster_prefix),
         cluster_starts=tuple(starts),
         breaks=tuple(_break_opportunities(text, is_start)),
+        trimmed=tuple(trimmed),
     )
 
 
@@ -282,23 +370,50 @@ def _choose_size(paragraphs: list[ShapedParagraph], el: dict, width: float, heig
     return minimum
 
 
-def _line_glyphs_visual(par: ShapedParagraph, line: Line) -> list[ShapedGlyph]:
-    glyphs = par.glyph_slice(line.start, line.end)
-    # Back to visual order within each right-to-left run.
+def _visual_order(groups: list[tuple[int, list[ShapedGlyph]]]) -> list[ShapedGlyph]:
+    """Glyph runs of one line, given in logical order with their levels, in visual order (UAX #9 L2).
+
+    From the highest level down to the lowest odd one, every maximal sequence of runs at that
+    level or above is reversed; then right-to-left runs are laid out right to left.
+    """
+    levels = [level for level, _ in groups]
+    odd = [level for level in levels if level % 2]
+    if odd:
+        order = list(range(len(groups)))
+        for level in range(max(levels), min(odd) - 1, -1):
+            i = 0
+            while i < len(order):
+                if levels[order[i]] < level:
+                    i += 1
+                    continue
+                j = i
+                while j < len(order) and levels[order[j]] >= level:
+                    j += 1
+                order[i:j] = order[i:j][::-1]
+                i = j
+        groups = [groups[k] for k in order]
     out: list[ShapedGlyph] = []
-    i = 0
-    while i < len(glyphs):
-        j = i
-        while j < len(glyphs) and glyphs[j].run == glyphs[i].run:
-            j += 1
-        group = glyphs[i:j]
-        out.extend(reversed(group) if par.rtl_runs[glyphs[i].run] else group)
-        i = j
+    for level, glyphs in groups:
+        out.extend(reversed(glyphs) if level % 2 else glyphs)
     return out
 
 
-def layout_text(el: dict) -> TextLayout:
-    """Lay out a text element's glyphs inside its box; warnings say when text was shrunk or cut."""
+def _line_runs(par: ShapedParagraph, start: int, end: int) -> list[tuple[int, list[ShapedGlyph]]]:
+    """The glyphs of characters [start, end) grouped by shaping run, in logical order."""
+    groups: list[tuple[int, list[ShapedGlyph]]] = []
+    for g in par.glyph_slice(start, end):
+        if groups and groups[-1][1][-1].run == g.run:
+            groups[-1][1].append(g)
+        else:
+            groups.append((par.run_levels[g.run], [g]))
+    return groups
+
+
+def layout_text(el: dict, account_fonts: tuple[fonts.AccountFont, ...] = ()) -> TextLayout:
+    """Lay out a text element's glyphs inside its box; warnings say when text was shrunk or cut.
+
+    `account_fonts` are the fonts the document's account uploaded (see fonts.account_fonts).
+    """
     name = el.get("name")
     text = normalise_text(el.get("text") or "", el.get("text_transform") or "none")
     box_x, box_y = float(el["x"]), float(el["y"])
@@ -312,6 +427,7 @@ def layout_text(el: dict) -> TextLayout:
         el.get("font_family") or fonts.DEFAULT_FAMILY,
         int(el["font_weight"]),
         bool(el["italic"]),
+        account_fonts,
     )
 
     if not text.strip() or font_size <= 0:
@@ -374,7 +490,7 @@ def layout_text(el: dict) -> TextLayout:
             ):
                 end = par.cluster_starts[bisect_left(par.cluster_starts, end) - 1]
             end = par.trim_end(line.start, end)
-            extra = list(ellipsis.glyphs)
+            extra = [g._replace(run=-1) for g in ellipsis.glyphs]
         line_width = par.width(line.start, end, size, spacing)
         if extra:
             line_width += (spacing if end > line.start else 0) + ellipsis_width
@@ -385,15 +501,17 @@ def layout_text(el: dict) -> TextLayout:
             "right": width - line_width,
         }.get(align, 0.0)
         baseline = top + row * line_box + baseline_offset
-        glyphs = _line_glyphs_visual(par, Line(line.paragraph, line.start, end))
+        groups = _line_runs(par, line.start, end)
+        if extra:
+            # "…" ends the line logically: on the right of left-to-right text, the left of right-to-left.
+            groups.append((par.base_level, extra))
+        glyphs = _visual_order(groups)
         for k, g in enumerate(glyphs):
-            placed.append(PlacedGlyph(chain[g.face], g.gid, x + g.dx * size, baseline - g.dy * size, size))
+            spec = chain[g.face]
+            placed.append(PlacedGlyph(spec, g.gid, x + g.dx * size, baseline - g.dy * size, size))
             x += g.advance * size
-            if k + 1 == len(glyphs) or glyphs[k + 1].cluster != g.cluster:
-                x += spacing  # letter spacing goes after each cluster, not inside it
-        for g in extra:
-            placed.append(PlacedGlyph(chain[g.face], g.gid, x + g.dx * size, baseline - g.dy * size, size))
-            x += g.advance * size
+            if k + 1 < len(glyphs) and (glyphs[k + 1].cluster != g.cluster or glyphs[k + 1].run != g.run):
+                x += spacing  # letter spacing goes between clusters, not inside them
     return TextLayout(font_size=size, line_count=len(lines), glyphs=placed, warnings=warnings)
 
 

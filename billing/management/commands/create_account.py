@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
 from accounts.models import User
-from billing import ledger
+from billing import ledger, plans
 from billing.models import Plan
 
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
         account = ledger.open_account(user, plan=plan_obj)
         if plan_obj:
-            account = ledger.change_plan(user, plan=plan_obj)
+            account = plans.set_plan(user, plan=plan_obj)
         if credits is not None:
             ledger.set_balance(user, balance=credits, reason="Set by create_account", created_by="manage.py")
         account.refresh_from_db()

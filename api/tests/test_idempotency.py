@@ -1,0 +1,56 @@
+import pytest
+
+from billing.models import BillingAccount, LedgerEntry
+from templates_app.models import DesignTemplate, Image
+
+CARD = {
+    "width": 100,
+    "height": 60,
+    "elements": [{"name": "box", "type": "rect", "x": 0, "y": 0, "width": 50, "height": 50, "fill": "#ff0000"}],
+}
+
+
+@pytest.fixture
+def template(api):
+    return api.post("/api/v1/templates", CARD, format="json").json()
+
+
+def render(api, template, key, **extra):
+    return api.post("/api/v1/images", {"template": template["id"], **extra}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_a_replay_returns_the_first_answer_and_charges_once(api, template, alice):
+    first = render(api, template, "order-42")
+    second = render(api, template, "order-42")
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json()
+    assert second["Idempotent-Replayed"] == "true" and second["X-Credits-Remaining"] == "49"
+    assert Image.objects.count() == 1
+    assert LedgerEntry.objects.filter(kind="render").count() == 1
+    assert BillingAccount.objects.get(user=alice).balance == 49
+
+
+def test_the_same_key_with_another_body_is_409(api, template):
+    render(api, template, "order-43")
+    conflict = render(api, template, "order-43", format="jpeg")
+    assert conflict.status_code == 409 and conflict.json()["code"] == "idempotency_conflict"
+    assert Image.objects.count() == 1
+
+
+def test_keys_belong_to_their_account(api, bob_api, template):
+    render(api, template, "shared-key")
+    theirs = bob_api.post("/api/v1/templates", CARD, format="json", HTTP_IDEMPOTENCY_KEY="shared-key")
+    assert theirs.status_code == 201 and "Idempotent-Replayed" not in theirs
+    assert DesignTemplate.objects.count() == 2
+
+
+def test_refused_requests_are_not_stored_so_a_fixed_retry_works(api, template):
+    refused = render(api, template, "retry-me", modifications={"nope": "x"})
+    assert refused.status_code == 400
+    fixed = render(api, template, "retry-me", modifications={"box": "#00ff00"})
+    assert fixed.status_code == 201
+
+
+def test_a_bad_key_is_a_validation_error(api, template):
+    response = render(api, template, "x" * 300)
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "Idempotency-Key"

@@ -1,0 +1,82 @@
+import pytest
+
+from accounts.models import ApiKey
+from billing import plans
+from billing.models import Plan
+from conftest import client_for
+
+
+def test_a_key_gets_its_plans_requests_per_minute_then_429(api, alice):
+    remaining = []
+    for _ in range(10):  # Free: 10 per minute
+        response = api.get("/api/v1/account")
+        assert response.status_code == 200
+        assert response["RateLimit-Limit"] == "10"
+        remaining.append(int(response["RateLimit-Remaining"]))
+        assert 0 < int(response["RateLimit-Reset"]) <= 60
+    assert remaining == list(range(9, -1, -1))
+    limited = api.get("/api/v1/account")
+    assert limited.status_code == 429
+    assert limited.json()["code"] == "rate_limited"
+    assert 0 < int(limited["Retry-After"]) <= 60
+    assert limited["RateLimit-Remaining"] == "0"
+
+
+def test_each_key_counts_on_its_own(api, alice):
+    for _ in range(10):
+        api.get("/api/v1/templates")
+    other = client_for(ApiKey.issue(alice, name="second")[1])
+    assert other.get("/api/v1/templates").status_code == 200
+
+
+def test_test_keys_are_capped_at_thirty_per_minute(alice, sandbox_api):
+    plans.set_plan(alice, plan=Plan.objects.get(slug="pro"))
+    statuses = [sandbox_api.get("/api/v1/templates").status_code for _ in range(31)]
+    assert statuses == [200] * 30 + [429]
+
+
+def test_failed_authentication_is_limited_per_ip(api, db):
+    bad = client_for("imk_live_" + "x" * 38)
+    statuses = [bad.get("/api/v1/templates").status_code for _ in range(31)]
+    assert statuses == [401] * 30 + [429]
+    # The whole address is blocked for the minute, good key or not.
+    assert api.get("/api/v1/templates").status_code == 429
+    assert client_for("imk_live_" + "x" * 38).get("/api/v1/templates", REMOTE_ADDR="198.51.100.9").status_code == 401
+
+
+@pytest.fixture
+def ip_limited(alice):
+    return client_for(ApiKey.issue(alice, allowed_ips=["203.0.113.0/24", "2001:db8::/32"])[1])
+
+
+def test_allowed_ips_admit_listed_addresses_only(ip_limited):
+    refused = ip_limited.get("/api/v1/templates")  # the test client is 127.0.0.1
+    assert refused.status_code == 403 and refused.json()["code"] == "ip_not_allowed"
+    assert ip_limited.get("/api/v1/templates", REMOTE_ADDR="203.0.113.77").status_code == 200
+    assert ip_limited.get("/api/v1/templates", REMOTE_ADDR="2001:db8::5").status_code == 200
+    assert ip_limited.get("/api/v1/templates", REMOTE_ADDR="::ffff:203.0.113.8").status_code == 200
+    assert ip_limited.get("/api/v1/templates", REMOTE_ADDR="203.0.114.1").status_code == 403
+
+
+def test_forwarded_addresses_count_only_behind_trusted_proxies(ip_limited, settings):
+    spoofed = ip_limited.get("/api/v1/templates", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert spoofed.status_code == 403, "no trusted proxy: X-Forwarded-For is ignored"
+    settings.TRUSTED_PROXY_COUNT = 1
+    via_proxy = ip_limited.get("/api/v1/templates", HTTP_X_FORWARDED_FOR="10.9.9.9, 203.0.113.5")
+    assert via_proxy.status_code == 200
+    forged_left = ip_limited.get("/api/v1/templates", HTTP_X_FORWARDED_FOR="203.0.113.5, 192.0.2.1")
+    assert forged_left.status_code == 403, "only the entry our proxy wrote counts"
+
+
+def test_allowed_domains_check_origin_then_referer(alice):
+    client = client_for(ApiKey.issue(alice, allowed_domains=["shop.example.com", "*.brand.example"])[1])
+    assert client.get("/api/v1/templates", HTTP_ORIGIN="https://shop.example.com").status_code == 200
+    assert client.get("/api/v1/templates", HTTP_REFERER="https://cdn.brand.example/page").status_code == 200
+    for headers in (
+        {"HTTP_ORIGIN": "https://evil.example"},
+        {"HTTP_REFERER": "https://shop.example.com.evil.io/"},
+        {},
+        {"HTTP_ORIGIN": "null"},
+    ):
+        response = client.get("/api/v1/templates", **headers)
+        assert response.status_code == 403 and response.json()["code"] == "origin_not_allowed", headers

@@ -1,0 +1,37 @@
+"""Background work of billing, run by the task worker (Django Tasks API)."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.tasks import task
+
+from billing import plans, usage
+from billing.models import BillingAccount
+from billing.signals import credits_low
+
+
+@task()
+def renew_periods() -> int:
+    """Start new billing periods for accounts whose period ended (scheduled)."""
+    return plans.renew_due_periods()
+
+
+@task()
+def prune_request_log() -> int:
+    return usage.prune_request_log()
+
+
+@task()
+def notify_low_balance(account_id: int) -> None:
+    """E-mail the owner that the balance is low, and announce it to webhook subscribers."""
+    account = BillingAccount.objects.select_related("user", "plan").get(pk=account_id)
+    send_mail(
+        subject="Your Imagior credits are running low",
+        message=(
+            f"Your balance is {account.balance} credits, below 10% of the {account.plan.monthly_credits} "
+            f"monthly credits of the {account.plan.name} plan. The plan refills on "
+            f"{account.period_ends_at:%Y-%m-%d}; you can buy more credits or upgrade in the dashboard."
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[account.user.email],
+    )
+    credits_low.send(sender=BillingAccount, account=account)
