@@ -8,7 +8,8 @@ PY := $(VENV)/bin/python
 help:
 	@echo "make run   - set up and start Imagior (web + worker) with a demo account on http://127.0.0.1:8000"
 	@echo "make test  - set up and run every test"
-	@echo "make lint  - ruff, makemigrations --check, check --deploy"
+	@echo "make lint  - ruff and the migration check"
+	@echo "make bench - time the reference card: API and pipeline against naive CairoSVG (docs/benchmarks.md)"
 
 $(PY):
 	@python=$$(bin/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from billing import ledger
-from templates_app import fetch, rendering
+from templates_app import fetch, render_runner, rendering
 from templates_app.elements import InvalidInput, apply_modifications, clean_template, drawable
 from templates_app.models import DesignTemplate, Image, UserFont
 
@@ -132,7 +132,7 @@ def render_image(
 
     started = time.perf_counter()
     try:
-        result = rendering.render(document, fmt=fmt, scale=scale, quality=quality, watermark=sandbox)
+        result = render_runner.run_render(document, fmt=fmt, scale=scale, quality=quality, watermark=sandbox)
     except rendering.RenderError as exc:
         balance = _fail(image, exc, balance)
         raise

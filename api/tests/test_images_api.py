@@ -180,15 +180,13 @@ def test_an_output_over_16_megapixels_is_refused_for_free(api, alice):
     assert balance(alice) == 50 and not Image.objects.exists()
 
 
-def test_a_failed_render_is_refunded(api, template, alice, monkeypatch):
-    from templates_app import rendering
-
-    def fail(*args, **kwargs):
-        raise rendering.RenderError("cairo ran out of memory")
-
-    monkeypatch.setattr(rendering, "render", fail)  # fault injection: the rasteriser fails after the charge
+def test_a_failed_render_is_refunded(api, template, alice, settings):
+    # A real failure after the charge: the render blows its memory budget in the worker.
+    settings.RENDER_MEMORY_MB = 120
+    template = api.post("/api/v1/templates", {"width": 4000, "height": 4000}, format="json").json()
     response = render(api, template)
     assert response.status_code == 500 and response.json()["code"] == "render_failed"
+    assert "memory" in response.json()["detail"]
     image = Image.objects.get()
     assert image.status == "failed" and image.credits_used == 0 and image.error["code"] == "render_failed"
     assert balance(alice) == 50

@@ -193,5 +193,10 @@ def image_data_uri(el: dict, scale: float, images: _Images = None) -> str:
     buffer = io.BytesIO()
     # PNG even for photos: cairo decodes PNG itself, while an embedded JPEG costs
     # CairoSVG a Pillow round trip to PNG on every render (RECIPES: CairoSVG 2.9).
-    picture.save(buffer, format="PNG", compress_level=1)
+    # Opaque pictures go in as stored (uncompressed) RGB: only PNG's row filters
+    # cost time, and the bigger SVG parses in about a millisecond (measured with bench/bench_render.py --profile).
+    if picture.getchannel("A").getextrema()[0] == 255:
+        picture.convert("RGB").save(buffer, format="PNG", compress_level=0)
+    else:
+        picture.save(buffer, format="PNG", compress_level=1)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
