@@ -1,3 +1,4 @@
+import base64
 import ipaddress
 import secrets
 from datetime import timedelta
@@ -13,8 +14,13 @@ from accounts import keys
 from accounts.ids import new_public_id
 
 
+def new_webhook_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and 24 random bytes in standard base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
 def new_callback_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(24)
+    return new_webhook_secret()
 
 
 def new_url_signing_secret() -> str:

@@ -37,10 +37,13 @@ def count_request(request, api_key) -> dict:
 
 
 def refuse_if_failing_too_often(request) -> None:
-    """Before looking a key up: refuse an IP that failed authentication too often this minute."""
+    """Before looking a key up: refuse an IP that failed authentication too often this minute.
+
+    Until a key is known, the response carries this limiter's RateLimit-* headers.
+    """
     usage = get_usage(request, group="auth-failures", key=lambda g, r: client_ip(r), rate=FAILED_AUTH_LIMIT)
-    if usage and usage["count"] >= usage["limit"]:
-        _enforce(request, usage, "Too many failed authentication attempts from this address.", over=True)
+    over = bool(usage) and usage["count"] >= usage["limit"]
+    _enforce(request, usage, "Too many failed authentication attempts from this address.", over=over)
 
 
 def count_failure(request) -> None:

@@ -6,7 +6,8 @@ from rest_framework import serializers
 
 from billing import ledger
 from templates_app.elements import did_you_mean
-from templates_app.models import DesignTemplate, Image, UserFont
+from templates_app.models import DesignTemplate, Image, UserFont, WebhookSubscription
+from templates_app.representations import image_data
 
 MAX_METADATA_BYTES = 8 * 1024
 
@@ -24,7 +25,23 @@ class StrictSerializer(serializers.Serializer):
         return attrs
 
 
-class RenderRequestSerializer(StrictSerializer):
+class DeliveryOptions(StrictSerializer):
+    """`async` and `callback_url`, shared by renders and edits."""
+
+    callback_url = serializers.URLField(max_length=2000, required=False, allow_null=True, default=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # `async` is a Python keyword, so it is declared here.
+        self.fields["async"] = serializers.BooleanField(required=False, default=False)
+
+    def validate_callback_url(self, value):
+        if value and not value.lower().startswith(("https://", "http://")):
+            raise serializers.ValidationError("Must be an http(s) URL.")
+        return value
+
+
+class RenderRequestSerializer(DeliveryOptions):
     template = serializers.CharField(max_length=40)
     modifications = serializers.JSONField(required=False, default=list)
     format = serializers.ChoiceField(choices=Image.Format.values, default="png")
@@ -32,22 +49,10 @@ class RenderRequestSerializer(StrictSerializer):
     quality = serializers.IntegerField(min_value=1, max_value=100, default=90)
     metadata = serializers.DictField(required=False, default=dict)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # `async` is a Python keyword, so it is declared here.
-        self.fields["async"] = serializers.BooleanField(required=False, default=False)
-
     def validate_metadata(self, value):
         if len(json.dumps(value)) > MAX_METADATA_BYTES:
             raise serializers.ValidationError(f"At most {MAX_METADATA_BYTES} bytes of JSON.")
         return value
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        if attrs.get("async"):
-            # Async renders and callbacks arrive with the background worker (issue #5).
-            raise serializers.ValidationError({"async": ["Asynchronous renders are not available yet."]})
-        return attrs
 
 
 class TemplateSerializer(serializers.ModelSerializer):
@@ -74,6 +79,8 @@ class TemplateSerializer(serializers.ModelSerializer):
 
 
 class ImageSerializer(serializers.ModelSerializer):
+    """The image object of SPEC §5 (templates_app/representations.py builds it)."""
+
     id = serializers.CharField(source="public_id")
     template = serializers.CharField(source="template_public_id")
     url = serializers.CharField()
@@ -103,6 +110,31 @@ class ImageSerializer(serializers.ModelSerializer):
             "created_at",
             "completed_at",
         ]
+
+    def to_representation(self, instance):
+        return image_data(instance)
+
+
+class RenderOptionsSerializer(DeliveryOptions):
+    """What an edit may change (POST /api/v1/images/{id}/edit)."""
+
+    modifications = serializers.JSONField(required=False, default=list)
+    format = serializers.ChoiceField(choices=Image.Format.values, required=False)
+    scale = serializers.FloatField(min_value=0.1, max_value=4, required=False)
+    quality = serializers.IntegerField(min_value=1, max_value=100, required=False)
+
+
+class WebhookSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id")
+
+    class Meta:
+        model = WebhookSubscription
+        fields = ["id", "url", "events", "created_at"]
+
+
+class WebhookInputSerializer(StrictSerializer):
+    url = serializers.CharField(max_length=2000)
+    events = serializers.ListField(child=serializers.CharField(max_length=40), allow_empty=False)
 
 
 class PlanSerializer(serializers.Serializer):

@@ -1,6 +1,8 @@
 """Every /api/v1/ endpoint: parse, call one domain function, serialise."""
 
 from django.conf import settings
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
@@ -12,13 +14,17 @@ from api.serializers import (
     AccountSerializer,
     FontUploadSerializer,
     ImageSerializer,
+    RenderOptionsSerializer,
     RenderRequestSerializer,
     TemplateSerializer,
     UserFontSerializer,
+    WebhookInputSerializer,
+    WebhookSerializer,
 )
 from billing import ledger, usage
-from templates_app import rendering, services
-from templates_app.models import DesignTemplate, Image, UserFont
+from templates_app import rendering, services, webhooks
+from templates_app.models import DesignTemplate, Image, UserFont, WebhookSubscription
+from templates_app.schema import modifications_schema
 
 
 class ListView(GenericAPIView):
@@ -80,6 +86,7 @@ class ImageList(ListView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         image, balance = services.render_image(
+            owner=request.user,
             api_key=request.auth,
             template_id=data["template"],
             modifications=data["modifications"],
@@ -87,10 +94,44 @@ class ImageList(ListView):
             scale=data["scale"],
             quality=data["quality"],
             metadata=data["metadata"],
+            run_async=data["async"],
+            callback_url=data["callback_url"],
         )
-        response = Response(ImageSerializer(image).data, status=status.HTTP_201_CREATED)
-        response["X-Credits-Remaining"] = str(balance)
-        return response
+        return image_response(image, balance)
+
+
+def image_response(image, balance: int) -> Response:
+    """201 with the finished image, or 202 while an asynchronous render is pending."""
+    accepted = image.status == Image.Status.PENDING
+    response = Response(
+        ImageSerializer(image).data, status=status.HTTP_202_ACCEPTED if accepted else status.HTTP_201_CREATED
+    )
+    response["X-Credits-Remaining"] = str(balance)
+    response["Location"] = reverse("image-detail", kwargs={"image_id": image.public_id})
+    return response
+
+
+class ImageEdit(GenericAPIView):
+    """A new image from an existing one with modifications merged over its own."""
+
+    serializer_class = ImageSerializer
+
+    @idempotent
+    def post(self, request, image_id: str):
+        params = RenderOptionsSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        image, balance = services.edit_image(
+            api_key=request.auth,
+            image_id=image_id,
+            modifications=data["modifications"],
+            fmt=data.get("format"),
+            scale=data.get("scale"),
+            quality=data.get("quality"),
+            run_async=data["async"],
+            callback_url=data["callback_url"],
+        )
+        return image_response(image, balance)
 
 
 class ImageDetail(GenericAPIView):
@@ -175,3 +216,42 @@ class Usage(GenericAPIView):
                 errors=[{"field": "days", "code": "invalid", "message": "Must be a whole number from 1 to 365."}],
             )
         return Response(usage.daily_usage(request.user, days=int(raw)))
+
+
+class WebhookList(ListView):
+    """REST-hook subscriptions: the create answer shows the signing secret, once."""
+
+    serializer_class = WebhookSerializer
+
+    def get_queryset(self):
+        return WebhookSubscription.objects.filter(owner=self.request.user)
+
+    @idempotent
+    def post(self, request):
+        params = WebhookInputSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        subscription = webhooks.create_subscription(owner=request.user, **params.validated_data)
+        body = {**WebhookSerializer(subscription).data, "secret": subscription.secret}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class WebhookDetail(GenericAPIView):
+    serializer_class = WebhookSerializer
+
+    def get(self, request, webhook_id: str):
+        return Response(WebhookSerializer(self._get(request, webhook_id)).data)
+
+    def delete(self, request, webhook_id: str):
+        self._get(request, webhook_id).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _get(self, request, webhook_id: str) -> WebhookSubscription:
+        return get_object_or_404(WebhookSubscription, owner=request.user, public_id=webhook_id)
+
+
+class TemplateSchema(GenericAPIView):
+    """JSON Schema (2020-12) of the modifications this template accepts."""
+
+    def get(self, request, template_id: str):
+        template = services.get_template_for(request.user, template_id)
+        return Response(modifications_schema(template))

@@ -164,7 +164,7 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 # API request log, for usage figures.
 REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=400)
 # How often `manage.py run_scheduler` enqueues the periodic tasks (seconds).
-SCHEDULER_INTERVAL = env.int("SCHEDULER_INTERVAL", default=300)
+SCHEDULER_INTERVAL = env.int("SCHEDULER_INTERVAL", default=60)
 
 # E-mail: printed to the console unless EMAIL_URL names an SMTP server.
 _email = env.email_url("EMAIL_URL", default="consolemail://")

@@ -253,6 +253,14 @@ def normalise_modifications(raw: Any) -> list[tuple[str, dict]]:
     return [(paths[name], item) for name, item in items.items()]
 
 
+def merge_modifications(original: list[dict], changes) -> list[dict]:
+    """`changes` (any shape) laid over an image's normalised modifications, per element and field."""
+    merged = {item["name"]: dict(item) for item in original}
+    for _path, change in normalise_modifications(changes):
+        merged.setdefault(change["name"], {"name": change["name"]}).update(change)
+    return list(merged.values())
+
+
 def apply_modifications(elements: list[dict], raw: Any) -> tuple[list[dict], list[dict]]:
     """Elements with the modifications applied and validated, plus the normalised list.
 

@@ -491,3 +491,45 @@ def prefetch_sources(elements: list[dict]) -> dict[str, bytes]:
     except FetchError as exc:
         logger.info("Image fetch failed for %s: %s", exc.url, exc.reason)
         raise remote_image_error(owners.get(exc.url)) from exc
+
+
+# --- webhooks: the same address rules for outgoing POSTs ------------------------------------
+
+
+def check_url(url: str) -> None:
+    """Raise FetchError unless `url` has a form the fetcher accepts (addresses are checked when used)."""
+    _parse(url)
+
+
+@dataclass(frozen=True)
+class PostResult:
+    status: int
+    body: str  # the first KB of the answer, for the delivery log
+
+
+def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float = 10.0) -> PostResult:
+    """POST `body` to `url` under the fetcher's address rules; redirects are not followed.
+
+    Raises FetchError when the URL or its addresses are refused, or on a network error or timeout.
+    """
+    deadline = _Deadline(timeout)
+    try:
+        target = _parse(url)
+        addresses = _resolve(target, deadline)
+        conn = _PinnedConnection(target.host, target.port, tls=target.tls, addrinfo=addresses, deadline=deadline)
+        try:
+            conn.request("POST", target.path, body=body, headers={"User-Agent": USER_AGENT, **headers})
+            response = conn.getresponse()
+            answer = response.read(1024)
+            if deadline.expired:
+                raise FetchError("total deadline passed")
+            return PostResult(response.status, answer.decode("utf-8", "replace"))
+        finally:
+            conn.close()
+    except FetchError:
+        raise
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        reason = "timed out" if deadline.expired else f"{type(exc).__name__}: {exc}"
+        raise FetchError(reason, url=url) from None
+    finally:
+        deadline.cancel()

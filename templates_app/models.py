@@ -103,6 +103,8 @@ class Image(models.Model):
     callback_url = models.URLField(max_length=2000, null=True, blank=True)  # noqa: DJ001 (null as in the API)
     source_image = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="edits")
     warnings = models.JSONField(default=list, blank=True)
+    # What an asynchronous render will draw: the template as it was when asked.
+    render_document = models.JSONField(null=True, blank=True, editable=False)
     error = models.JSONField(null=True, blank=True)
     render_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -151,3 +153,80 @@ class UserFont(models.Model):
 
     def __str__(self) -> str:
         return f"{self.family} {self.weight}{' italic' if self.italic else ''} ({self.owner})"
+
+
+def new_webhook_id() -> str:
+    return new_public_id("whk")
+
+
+def new_message_id() -> str:
+    return new_public_id("msg")
+
+
+class WebhookSubscription(models.Model):
+    """A URL that receives an account's events (the REST-hook pattern of Zapier, Make and n8n)."""
+
+    class Event(models.TextChoices):
+        IMAGE_COMPLETED = "image.completed"
+        IMAGE_FAILED = "image.failed"
+        CREDITS_LOW = "credits.low"
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_webhook_id, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2000)
+    events = models.JSONField(default=list)
+    secret = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({', '.join(self.events)})"
+
+
+class WebhookDelivery(models.Model):
+    """One event on its way to one URL: the outbox row, retried until it succeeds or gives up."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+
+    message_id = models.CharField(max_length=40, unique=True, default=new_message_id, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Empty for callback_url deliveries, which are signed with the account's callback secret.
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    url = models.URLField(max_length=2000)
+    event_type = models.CharField(max_length=40)
+    body = models.TextField(help_text="The exact JSON that is signed and sent.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.url} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One try of a delivery: when, what came back, how long it took."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField()
+    error = models.CharField(max_length=255, blank=True)
+    response_body = models.CharField(max_length=1024, blank=True)
+
+    class Meta:
+        ordering = ["-attempted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.status_code or self.error}"

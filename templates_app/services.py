@@ -1,19 +1,22 @@
 """Templates and renders with the database around them: look up, charge,
 render, store, refund on failure. The API and the dashboard both call these."""
 
+import contextlib
 import time
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from billing import ledger
-from templates_app import fetch, render_runner, rendering
-from templates_app.elements import InvalidInput, apply_modifications, clean_template, drawable
+from templates_app import fetch, render_runner, rendering, representations, webhooks
+from templates_app.elements import InvalidInput, apply_modifications, clean_template, drawable, merge_modifications
 from templates_app.models import DesignTemplate, Image, UserFont
 
 RENDER_COST = 1
@@ -83,38 +86,48 @@ def _fonts_for(user, elements: list[dict]) -> tuple[list[dict], list[dict]]:
 
 def render_image(
     *,
-    api_key,
+    owner,
     template_id: str,
+    api_key=None,
+    sandbox: bool = False,
     modifications=None,
     fmt: str = "png",
     scale: float = 1.0,
     quality: int = 90,
     metadata: dict | None = None,
+    run_async: bool = False,
+    callback_url: str | None = None,
+    source_image: Image | None = None,
 ) -> tuple[Image, int]:
-    """Render a template now, charging live keys one credit; returns the image and the balance.
+    """Render a template, charging live renders one credit; returns the image and the balance.
 
     Everything that can be checked is checked before the charge (InvalidInput,
     RenderError subclasses, ledger.InsufficientCredits). A render that fails after
-    the charge is refunded and re-raised with the image marked failed.
+    the charge is refunded; synchronously the error is raised with the image
+    marked failed. With `run_async` the image is returned pending and the worker
+    renders it (remote pictures are then fetched by the worker).
     """
-    user = api_key.user
-    template = get_template_for(user, template_id)
-    document, normalised, notes = prepare_document(user=user, template=template, modifications=modifications)
+    if api_key is not None:
+        sandbox = api_key.is_test
+    template = get_template_for(owner, template_id)
+    document, normalised, notes = prepare_document(user=owner, template=template, modifications=modifications)
     rendering.check_output_size(template.width, template.height, scale)
-    # Remote pictures are fetched (SSRF-safe, cached) and checked before any charge.
-    document["images"] = fetch.prefetch_sources(document["elements"])
-    rendering.check_sources(document["elements"], document["images"])
+    if run_async:
+        rendering.check_sources([el for el in document["elements"] if not _is_remote_image(el)])
+    else:
+        # Remote pictures are fetched (SSRF-safe, cached) and checked before any charge.
+        document["images"] = fetch.prefetch_sources(document["elements"])
+        rendering.check_sources(document["elements"], document["images"])
 
-    sandbox = api_key.is_test
     cost = 0 if sandbox else RENDER_COST
     with transaction.atomic():
         image = Image.objects.create(
-            owner=user,
+            owner=owner,
             template=template,
             template_public_id=template.public_id,
             template_version=template.version,
             api_key=api_key,
-            status=Image.Status.RENDERING,
+            status=Image.Status.PENDING if run_async else Image.Status.RENDERING,
             format=fmt,
             scale=scale,
             quality=quality,
@@ -124,44 +137,131 @@ def render_image(
             credits_used=cost,
             modifications=normalised,
             metadata=metadata or {},
+            callback_url=callback_url,
+            source_image=source_image,
+            warnings=notes,
+            render_document=document if run_async else None,
         )
         if cost:
-            balance = ledger.charge_credits(user, cost=cost, reference=image.public_id, created_by=api_key.public_id)
-    if not cost:
-        balance = ledger.open_account(user).balance
+            created_by = api_key.public_id if api_key else "signed-url"
+            balance = ledger.charge_credits(owner, cost=cost, reference=image.public_id, created_by=created_by)
+        else:
+            balance = ledger.open_account(owner).balance
+        if run_async:
+            from templates_app.tasks import render_pending_image  # tasks import this module
 
+            transaction.on_commit(lambda: render_pending_image.enqueue(image_id=image.pk))
+            return image, balance
+    return _draw(image, document), balance
+
+
+def _is_remote_image(element: dict) -> bool:
+    return element["type"] == "image" and element.get("src", "").lower().startswith(("http://", "https://"))
+
+
+def _draw(image: Image, document: dict) -> Image:
+    """Render `document` into `image`, storing the file; on failure refund, report and raise."""
     started = time.perf_counter()
     try:
-        result = render_runner.run_render(document, fmt=fmt, scale=scale, quality=quality, watermark=sandbox)
+        if "images" not in document:
+            document = {**document, "images": fetch.prefetch_sources(document["elements"])}
+        result = render_runner.run_render(
+            document, fmt=image.format, scale=image.scale, quality=image.quality, watermark=image.sandbox
+        )
     except rendering.RenderError as exc:
-        balance = _fail(image, exc, balance)
+        _fail(image, exc)
         raise
     except Exception as exc:  # an unexpected bug must still not keep the credit
-        balance = _fail(image, rendering.RenderError("The render failed."), balance)
-        raise rendering.RenderError("The render failed.") from exc
+        error = rendering.RenderError("The render failed.")
+        _fail(image, error)
+        raise error from exc
 
     image.file.save(f"{image.file_token}/{image.filename}", ContentFile(result.content), save=False)
     image.status = Image.Status.COMPLETED
     image.width, image.height = result.width, result.height
     image.file_size = len(result.content)
-    image.warnings = notes + result.warnings
+    image.warnings = image.warnings + result.warnings
     image.render_ms = round((time.perf_counter() - started) * 1000)
     image.completed_at = timezone.now()
-    image.save(
-        update_fields=["file", "status", "width", "height", "file_size", "warnings", "render_ms", "completed_at"]
+    image.render_document = None
+    fields = ["file", "status", "width", "height", "file_size", "warnings", "render_ms", "completed_at"]
+    with transaction.atomic():
+        image.save(update_fields=[*fields, "render_document"])
+        webhooks.emit(
+            image.owner, "image.completed", representations.image_data(image), callback_url=image.callback_url
+        )
+    return image
+
+
+def _fail(image: Image, exc: "rendering.RenderError") -> None:
+    """Mark the image failed, give back its credit and tell the subscribers."""
+    with transaction.atomic():
+        image.status = Image.Status.FAILED
+        image.error = {"code": exc.code, "message": exc.message}
+        image.credits_used = 0
+        image.completed_at = timezone.now()
+        image.render_document = None
+        image.save(update_fields=["status", "error", "credits_used", "completed_at", "render_document"])
+        ledger.refund_credits(image.owner, reference=image.public_id)
+        webhooks.emit(image.owner, "image.failed", representations.image_data(image), callback_url=image.callback_url)
+
+
+def render_accepted_image(image_id: int) -> str:
+    """The worker's half of an asynchronous render; returns the image's final status."""
+    claimed = Image.objects.filter(pk=image_id, status=Image.Status.PENDING).update(status=Image.Status.RENDERING)
+    if not claimed:  # done already, or swept
+        return Image.objects.filter(pk=image_id).values_list("status", flat=True).first() or "missing"
+    image = Image.objects.select_related("owner", "source_image").get(pk=image_id)
+    with contextlib.suppress(rendering.RenderError):  # recorded, refunded and reported by _draw
+        _draw(image, image.render_document)
+    return image.status
+
+
+# A render still pending or rendering after this long lost its worker.
+STUCK_AFTER = timedelta(minutes=15)
+
+
+def fail_stuck_renders(*, now=None) -> int:
+    """Fail and refund renders that never finished (their worker died); returns how many."""
+    cutoff = (now or timezone.now()) - STUCK_AFTER
+    stuck = Image.objects.filter(status__in=[Image.Status.PENDING, Image.Status.RENDERING], created_at__lt=cutoff)
+    failed = 0
+    for image in stuck.select_related("owner", "source_image"):
+        if Image.objects.filter(pk=image.pk, status=image.status).update(status=Image.Status.FAILED):
+            _fail(image, rendering.RenderError("The render did not finish; its credit was refunded."))
+            failed += 1
+    return failed
+
+
+def edit_image(
+    *,
+    api_key,
+    image_id: str,
+    modifications=None,
+    fmt: str | None = None,
+    scale: float | None = None,
+    quality: int | None = None,
+    run_async: bool = False,
+    callback_url: str | None = None,
+) -> tuple[Image, int]:
+    """A new image from the original's template with `modifications` merged over the
+    original's, in the original's format, scale and quality unless given; costs like a render."""
+    original = get_image_for(api_key, image_id)
+    if original.template_id is None:
+        raise Http404("The original image's template was deleted.")
+    return render_image(
+        owner=api_key.user,
+        api_key=api_key,
+        template_id=original.template_public_id,
+        modifications=merge_modifications(original.modifications, modifications),
+        fmt=fmt or original.format,
+        scale=scale or original.scale,
+        quality=quality or original.quality,
+        metadata=original.metadata,
+        run_async=run_async,
+        callback_url=callback_url,
+        source_image=original,
     )
-    return image, balance
-
-
-def _fail(image: Image, exc: "rendering.RenderError", balance: int) -> int:
-    """Mark the image failed and give back its credit; returns the balance."""
-    image.status = Image.Status.FAILED
-    image.error = {"code": exc.code, "message": exc.message}
-    image.credits_used = 0
-    image.completed_at = timezone.now()
-    image.save(update_fields=["status", "error", "credits_used", "completed_at"])
-    refunded = ledger.refund_credits(image.owner, reference=image.public_id)
-    return balance if refunded is None else refunded
 
 
 def delete_image(*, image: Image) -> None:

@@ -68,6 +68,8 @@ def server(tmp_path_factory):
         "PORT": str(port),
         "SECRET_KEY": "e2e-only-secret",
         "DEBUG": "false",
+        # Callbacks go to a receiver on loopback in these tests.
+        "ALLOW_PRIVATE_FETCH": "1",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     (folder / "static").mkdir()

@@ -6,6 +6,7 @@ import json
 import re
 import shlex
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -169,3 +170,45 @@ def test_concurrent_duplicates_with_one_idempotency_key_render_once(server):
     assert {status for status, _ in results} == {201}, results
     assert len({image for _, image in results}) == 1
     assert api.get(f"{server.base_url}/api/v1/account").json()["credits"]["balance"] == 9
+
+
+def test_an_async_render_completes_in_the_worker_and_calls_back_signed(server):
+    from standardwebhooks.webhooks import Webhook
+
+    from api.tests.receiver import start_receiver
+
+    receiver, receiver_server = start_receiver()
+    try:
+        server.manage("create_account", "async@example.com", "--plan", "starter")
+        key = last_line(server.manage("create_api_key", "async@example.com"))
+        api = server.session(key)
+        template = api.post(f"{server.base_url}/api/v1/templates", json=CARD).json()
+        response = api.post(
+            f"{server.base_url}/api/v1/images",
+            json={"template": template["id"], "async": True, "callback_url": receiver.url},
+        )
+        assert response.status_code == 202 and response.json()["status"] == "pending"
+        image_id = response.json()["id"]
+        [request] = receiver.wait_for(1, timeout=60)
+        secret = api.get(f"{server.base_url}/api/v1/account").json()["secrets"]["callback"]
+        payload = Webhook(secret).verify(request["body"], request["headers"])
+        assert payload["type"] == "image.completed" and payload["data"]["id"] == image_id
+        image = api.get(f"{server.base_url}/api/v1/images/{image_id}").json()
+        assert image["status"] == "completed"
+        assert requests.get(image["url"], timeout=10).headers["Content-Type"] == "image/png"
+    finally:
+        receiver_server.shutdown()
+
+
+def test_exactly_the_plans_requests_pass_before_a_429(server):
+    server.manage("create_account", "limits@example.com")  # Free: 10 per minute
+    key = last_line(server.manage("create_api_key", "limits@example.com"))
+    api = server.session(key)
+    first = api.get(f"{server.base_url}/api/v1/templates")
+    if int(first.headers["RateLimit-Reset"]) < 10:  # start a fresh window, so no count resets mid-test
+        time.sleep(int(first.headers["RateLimit-Reset"]) + 1)
+        first = api.get(f"{server.base_url}/api/v1/templates")
+    statuses = [first.status_code] + [api.get(f"{server.base_url}/api/v1/templates").status_code for _ in range(10)]
+    assert statuses == [200] * 10 + [429]
+    limited = api.get(f"{server.base_url}/api/v1/templates")
+    assert limited.json()["code"] == "rate_limited" and int(limited.headers["Retry-After"]) > 0

@@ -1,0 +1,28 @@
+"""Background work of templates_app, run by the task worker (Django Tasks API)."""
+
+from django.tasks import task
+
+from templates_app import services, webhooks
+
+
+@task()
+def render_pending_image(image_id: int) -> str:
+    """Render an image accepted with "async": true."""
+    return services.render_accepted_image(image_id)
+
+
+@task()
+def deliver_webhook(delivery_id: int) -> bool:
+    return webhooks.attempt(delivery_id)
+
+
+@task()
+def dispatch_webhooks() -> int:
+    """Retry due webhook deliveries (scheduled every minute)."""
+    return webhooks.dispatch_due()
+
+
+@task()
+def fail_stuck_renders() -> int:
+    """Fail and refund renders whose worker died (scheduled)."""
+    return services.fail_stuck_renders()
