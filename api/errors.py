@@ -136,12 +136,17 @@ def _classify(exc) -> tuple[int, str, str, list | None, dict]:
     raise exc
 
 
+def classify(exc, request=None) -> tuple[int, str, str, list | None, dict]:
+    """(status, code, detail, errors, headers) for any exception; unknown ones are a logged 500."""
+    try:
+        return _classify(exc)
+    except Exception:
+        logger.exception("Unhandled error in %s", getattr(request, "path", "?"))
+        return 500, "internal_error", "Something went wrong on our side.", None, {}
+
+
 def exception_handler(exc, context):
     """DRF's hook: every exception becomes a problem response; unknown ones a 500."""
     request = context.get("request")
-    try:
-        status, code, detail, errors, headers = _classify(exc)
-    except Exception:
-        logger.exception("Unhandled error in %s", getattr(request, "path", "?"))
-        status, code, detail, errors, headers = 500, "internal_error", "Something went wrong on our side.", None, {}
+    status, code, detail, errors, headers = classify(exc, request)
     return problem_response(request, status, code, detail, errors, headers)

@@ -103,6 +103,9 @@ class Image(models.Model):
     callback_url = models.URLField(max_length=2000, null=True, blank=True)  # noqa: DJ001 (null as in the API)
     source_image = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="edits")
     warnings = models.JSONField(default=list, blank=True)
+    # Signed-URL renders (/i/…): a hash of template, version, format and parameters,
+    # so identical hits are served from this image.
+    signed_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)  # noqa: DJ001
     # What an asynchronous render will draw: the template as it was when asked.
     render_document = models.JSONField(null=True, blank=True, editable=False)
     error = models.JSONField(null=True, blank=True)

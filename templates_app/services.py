@@ -98,6 +98,7 @@ def render_image(
     run_async: bool = False,
     callback_url: str | None = None,
     source_image: Image | None = None,
+    signed_key: str | None = None,
 ) -> tuple[Image, int]:
     """Render a template, charging live renders one credit; returns the image and the balance.
 
@@ -141,6 +142,7 @@ def render_image(
             source_image=source_image,
             warnings=notes,
             render_document=document if run_async else None,
+            signed_key=signed_key,
         )
         if cost:
             created_by = api_key.public_id if api_key else "signed-url"

@@ -13,7 +13,14 @@ from templates_app.models import Image
 def image_file(request, token: str, filename: str):
     """A rendered file, public by its unguessable token; gone once the image is deleted."""
     image = get_object_or_404(Image, file_token=token, status=Image.Status.COMPLETED)
-    if filename != image.filename or not image.file:
+    if filename != image.filename:
+        raise Http404
+    return file_response(image)
+
+
+def file_response(image: Image) -> FileResponse:
+    """Stream a finished image's file with its content type (Http404 if the file is gone)."""
+    if not image.file:
         raise Http404
     try:
         handle = default_storage.open(image.file.name)
