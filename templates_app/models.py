@@ -105,7 +105,7 @@ class Image(models.Model):
     warnings = models.JSONField(default=list, blank=True)
     # Signed-URL renders (/i/…): a hash of template, version, format and parameters,
     # so identical hits are served from this image.
-    signed_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)  # noqa: DJ001
+    signed_key = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     # What an asynchronous render will draw: the template as it was when asked.
     render_document = models.JSONField(null=True, blank=True, editable=False)
     error = models.JSONField(null=True, blank=True)

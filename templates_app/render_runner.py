@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from templates_app import rendering
+from templates_app.elements import clean_elements
 
 logger = logging.getLogger(__name__)
 
@@ -55,35 +56,20 @@ _WARM_UP_DOCUMENT = {
     "width": 160,
     "height": 60,
     "background": "#ffffff",
-    "elements": [
-        {
-            "name": f"warm{weight}",
-            "type": "text",
-            "x": 0,
-            "y": 0,
-            "width": 160,
-            "height": 30,
-            "rotation": 0,
-            "opacity": 1,
-            "hidden": False,
-            "text": "Warm up 0123",
-            "font_family": "Inter",
-            "font_size": 20,
-            "font_weight": weight,
-            "italic": False,
-            "color": "#000000",
-            "align": "left",
-            "vertical_align": "top",
-            "line_height": 1.2,
-            "letter_spacing": 0,
-            "text_transform": "none",
-            "fit": "shrink",
-            "min_font_size": 8,
-            "max_lines": None,
-            "background_color": None,
-        }
-        for weight in (400, 700)
-    ],
+    "elements": clean_elements(
+        [
+            {
+                "name": f"warm{weight}",
+                "type": "text",
+                "width": 160,
+                "height": 30,
+                "text": "Warm up 0123",
+                "font_size": 20,
+                "font_weight": weight,
+            }
+            for weight in (400, 700)
+        ]
+    ),
 }
 
 

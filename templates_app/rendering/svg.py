@@ -144,15 +144,15 @@ class _Builder:
             attrs["stroke-width"] = _num(stroke_width)
         ET.SubElement(group, "ellipse", attrs)
 
+    def fill_box(self, group: ET.Element, x: float, y: float, w: float, h: float, color: str | None) -> None:
+        """Paint the element's box behind its content (text and QR backgrounds)."""
+        background = parse_color(color)
+        if background is not None:
+            ET.SubElement(group, "rect", {**self._rect_attrs(x, y, w, h, 0), **paint_attrs(background)})
+
     def draw_text(self, el: dict, group: ET.Element) -> None:
         x, y, w, h = _box(el)
-        background = parse_color(el.get("background_color"))
-        if background is not None:
-            ET.SubElement(
-                group,
-                "rect",
-                {**self._rect_attrs(x, y, w, h, 0), **paint_attrs(background)},
-            )
+        self.fill_box(group, x, y, w, h, el.get("background_color"))
         layout = text.layout_text(el, self.account_fonts)
         self.warnings.extend(layout.warnings)
         if not layout.glyphs:
@@ -190,13 +190,7 @@ class _Builder:
 
     def draw_qr_code(self, el: dict, group: ET.Element) -> None:
         x, y, w, h = _box(el)
-        background = parse_color(el.get("background_color"))
-        if background is not None:
-            ET.SubElement(
-                group,
-                "rect",
-                {**self._rect_attrs(x, y, w, h, 0), **paint_attrs(background)},
-            )
+        self.fill_box(group, x, y, w, h, el.get("background_color"))
         try:
             data, _ = qr.qr_geometry(str(el.get("value") or ""), x, y, w, h)
         except segno.DataOverflowError:
