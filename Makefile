@@ -30,6 +30,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	bin/ensure-chromium
+	bin/ensure-redis
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest

@@ -1,6 +1,7 @@
 """End-to-end fixtures: the real service (bin/run: gunicorn + the task worker)
 in its own processes, on its own SQLite file, spoken to over real HTTP."""
 
+import contextlib
 import os
 import re
 import signal
@@ -54,9 +55,9 @@ class Server:
         return session
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("server")
+@contextlib.contextmanager
+def running_server(folder: Path, **extra_env: str):
+    """bin/run (gunicorn + worker + scheduler) on a free port with its own database and files."""
     port = free_port()
     env = {
         **os.environ,
@@ -70,9 +71,10 @@ def server(tmp_path_factory):
         "DEBUG": "false",
         # Callbacks go to a receiver on loopback in these tests.
         "ALLOW_PRIVATE_FETCH": "1",
+        **extra_env,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    (folder / "static").mkdir()
+    (folder / "static").mkdir(exist_ok=True)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput"],
         cwd=ROOT,
@@ -81,29 +83,70 @@ def server(tmp_path_factory):
         capture_output=True,
         timeout=120,
     )
-    log = open(folder / "server.log", "w+")  # noqa: SIM115 (lives as long as the server)
-    process = subprocess.Popen(
-        ["bin/run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
+    with open(folder / "server.log", "w+") as log:
+        process = subprocess.Popen(
+            ["bin/run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
-            requests.get(f"{base_url}/api/v1/account", timeout=30)
-            break
-        except requests.RequestException:
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"the server did not start:\n{log.read()}")
-            time.sleep(0.2)
-    log.seek(0)
-    yield Server(base_url=base_url, env=env, banner=log.read())
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-    log.close()
+            base_url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    requests.get(f"{base_url}/api/v1/account", timeout=30)
+                    break
+                except requests.RequestException:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        pytest.fail(f"the server did not start:\n{log.read()}")
+                    time.sleep(0.2)
+            log.seek(0)
+            yield Server(base_url=base_url, env=env, banner=log.read())
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("server")) as running:
+        yield running
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A private redis-server on a free port (make test installs it when missing)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("redis-server did not start")
+        time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
 
 
 def last_line(text: str) -> str:
