@@ -72,6 +72,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.email
 
+    def roll_callback_secret(self) -> str:
+        """Replace the callback secret; deliveries signed with the old one stop verifying."""
+        self.callback_secret = new_callback_secret()
+        self.save(update_fields=["callback_secret"])
+        return self.callback_secret
+
+    def roll_url_signing_secret(self) -> str:
+        """Replace the URL-signing secret; signed URLs made with the old one get 403."""
+        self.url_signing_secret = new_url_signing_secret()
+        self.save(update_fields=["url_signing_secret"])
+        return self.url_signing_secret
+
 
 def validate_allowed_ips(values: list[str]) -> None:
     for value in values:

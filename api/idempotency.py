@@ -74,11 +74,16 @@ def _fingerprint(request) -> str:
 
 def _claim(user, key: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
     IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=timezone.now() - KEEP_FOR).delete()
-    try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(user=user, key=key, fingerprint=fingerprint), True
-    except IntegrityError:
-        return IdempotencyRecord.objects.get(user=user, key=key), False
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(user=user, key=key, fingerprint=fingerprint), True
+        except IntegrityError:
+            record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            if record is not None:
+                return record, False
+            # The request holding the key was refused and let go of it in between: claim it again.
+    raise ApiProblem(409, "idempotency_conflict", "Other requests with this Idempotency-Key are running; retry it.")
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:

@@ -2,9 +2,11 @@
 
 import json
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from billing import ledger
+from templates_app import previews
 from templates_app.elements import did_you_mean
 from templates_app.models import DesignTemplate, Image, UserFont, WebhookSubscription
 from templates_app.representations import image_data
@@ -41,6 +43,7 @@ class DeliveryOptions(StrictSerializer):
         return value
 
 
+@extend_schema_serializer(component_name="Render")
 class RenderRequestSerializer(DeliveryOptions):
     template = serializers.CharField(max_length=40)
     modifications = serializers.JSONField(required=False, default=list)
@@ -75,7 +78,8 @@ class TemplateSerializer(serializers.ModelSerializer):
         ]
 
     def get_preview_url(self, template) -> str | None:
-        return None  # thumbnails come with the dashboard gallery
+        # The ~400 px gallery thumbnail at an unguessable URL, once rendered (docs/designer.md).
+        return previews.public_thumbnail_url(template)
 
 
 class ImageSerializer(serializers.ModelSerializer):
@@ -115,6 +119,7 @@ class ImageSerializer(serializers.ModelSerializer):
         return image_data(instance)
 
 
+@extend_schema_serializer(component_name="ImageEdit")
 class RenderOptionsSerializer(DeliveryOptions):
     """What an edit may change (POST /api/v1/images/{id}/edit)."""
 

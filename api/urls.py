@@ -1,4 +1,6 @@
 from django.urls import path
+from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from api import views
 
@@ -15,4 +17,10 @@ urlpatterns = [
     path("fonts/<str:font_id>", views.FontDetail.as_view(), name="font-detail"),
     path("account", views.AccountDetail.as_view(), name="account"),
     path("usage", views.Usage.as_view(), name="usage"),
+    # Public (no key): the OpenAPI document of everything above, as application/json.
+    path(
+        "openapi.json",
+        SpectacularJSONAPIView.as_view(renderer_classes=[OpenApiJsonRenderer2, OpenApiJsonRenderer]),
+        name="openapi-schema",
+    ),
 ]

@@ -3,6 +3,9 @@
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import MultiPartParser
@@ -10,6 +13,17 @@ from rest_framework.response import Response
 
 from api.errors import ApiProblem
 from api.idempotency import idempotent
+from api.schema import (
+    RENDER_HEADERS,
+    AccountResponseSerializer,
+    FontListResponseSerializer,
+    ImageResponseSerializer,
+    TemplateInputSerializer,
+    UsageResponseSerializer,
+    WebhookCreateResponseSerializer,
+    WebhookSubscriptionInputSerializer,
+    problems,
+)
 from api.serializers import (
     AccountSerializer,
     FontUploadSerializer,
@@ -35,6 +49,14 @@ class ListView(GenericAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+@extend_schema_view(
+    get=extend_schema(summary="List templates", responses={200: TemplateSerializer(many=True)}),
+    post=extend_schema(
+        summary="Create a template",
+        request=TemplateInputSerializer,
+        responses={201: TemplateSerializer, **problems(400)},
+    ),
+)
 class TemplateList(ListView):
     serializer_class = TemplateSerializer
 
@@ -47,6 +69,16 @@ class TemplateList(ListView):
         return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    get=extend_schema(summary="Get a template", responses=TemplateSerializer),
+    put=extend_schema(summary="Replace a template", request=TemplateInputSerializer, responses=TemplateSerializer),
+    patch=extend_schema(
+        summary="Update a template (any subset of fields)",
+        request=TemplateInputSerializer,
+        responses=TemplateSerializer,
+    ),
+    delete=extend_schema(summary="Delete a template", responses={204: None}),
+)
 class TemplateDetail(GenericAPIView):
     serializer_class = TemplateSerializer
 
@@ -69,6 +101,28 @@ class TemplateDetail(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="List images, newest first",
+        parameters=[
+            OpenApiParameter("template", str, description="Only images of this template (`tpl_…`)."),
+            OpenApiParameter("status", str, enum=Image.Status.values, description="Only images in this status."),
+        ],
+        responses={200: ImageResponseSerializer(many=True)},
+    ),
+    post=extend_schema(
+        summary="Render an image",
+        description='Synchronous by default: 201 with the finished image. With `"async": true`: 202 with '
+        "`status: pending`; poll the image, or give a `callback_url`. Costs 1 credit with a live key.",
+        request=RenderRequestSerializer,
+        parameters=RENDER_HEADERS,
+        responses={
+            201: OpenApiResponse(ImageResponseSerializer, description="Rendered."),
+            202: OpenApiResponse(ImageResponseSerializer, description="Accepted: rendering asynchronously."),
+            **problems(400, 403, 500, render=True),
+        },
+    ),
+)
 class ImageList(ListView):
     serializer_class = ImageSerializer
 
@@ -111,6 +165,20 @@ def image_response(image, balance: int) -> Response:
     return response
 
 
+@extend_schema_view(
+    post=extend_schema(
+        summary="Edit an image",
+        description="A new image from the same template with these modifications merged over the original's "
+        "(and optionally another format, scale or quality). Costs like a render.",
+        request=RenderOptionsSerializer,
+        parameters=RENDER_HEADERS,
+        responses={
+            201: OpenApiResponse(ImageResponseSerializer, description="Rendered."),
+            202: OpenApiResponse(ImageResponseSerializer, description="Accepted: rendering asynchronously."),
+            **problems(400, 403, 500, render=True),
+        },
+    ),
+)
 class ImageEdit(GenericAPIView):
     """A new image from an existing one with modifications merged over its own."""
 
@@ -134,6 +202,10 @@ class ImageEdit(GenericAPIView):
         return image_response(image, balance)
 
 
+@extend_schema_view(
+    get=extend_schema(summary="Get an image", responses=ImageResponseSerializer),
+    delete=extend_schema(summary="Delete an image and its file", responses={204: None}),
+)
 class ImageDetail(GenericAPIView):
     serializer_class = ImageSerializer
 
@@ -145,6 +217,9 @@ class ImageDetail(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    get=extend_schema(summary="The account, its credits and the key in use", responses=AccountResponseSerializer)
+)
 class AccountDetail(GenericAPIView):
     serializer_class = AccountSerializer
 
@@ -153,6 +228,20 @@ class AccountDetail(GenericAPIView):
         return Response(AccountSerializer({"account": account, "key": request.auth}).data)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="fonts_list",
+        summary="List fonts: the catalogue and this account's uploads",
+        responses=FontListResponseSerializer,
+    ),
+    post=extend_schema(
+        summary="Upload a font",
+        description="multipart/form-data: `file` (TTF, OTF, WOFF or WOFF2, at most 10 MB), and optionally "
+        "`family`, `weight` and `italic` (read from the font when omitted).",
+        request={"multipart/form-data": FontUploadSerializer},
+        responses={201: UserFontSerializer, **problems(400)},
+    ),
+)
 class FontList(GenericAPIView):
     """The shipped catalogue plus this account's uploads; upload a font (multipart)."""
 
@@ -192,6 +281,10 @@ class FontList(GenericAPIView):
         return Response(UserFontSerializer(font).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    get=extend_schema(summary="Get an uploaded font", responses=UserFontSerializer),
+    delete=extend_schema(summary="Delete an uploaded font", responses={204: None}),
+)
 class FontDetail(GenericAPIView):
     serializer_class = UserFontSerializer
 
@@ -203,6 +296,17 @@ class FontDetail(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="Usage per day",
+        parameters=[
+            OpenApiParameter(
+                "days", {"type": "integer", "minimum": 1, "maximum": 365}, default=30, description="How many days."
+            )
+        ],
+        responses={200: UsageResponseSerializer, **problems(400)},
+    )
+)
 class Usage(GenericAPIView):
     """Per-day requests, images, credits and errors for the last `?days=` days (1–365, default 30)."""
 
@@ -218,6 +322,14 @@ class Usage(GenericAPIView):
         return Response(usage.daily_usage(request.user, days=int(raw)))
 
 
+@extend_schema_view(
+    get=extend_schema(summary="List webhook subscriptions", responses={200: WebhookSerializer(many=True)}),
+    post=extend_schema(
+        summary="Subscribe to events",
+        request=WebhookSubscriptionInputSerializer,
+        responses={201: WebhookCreateResponseSerializer},
+    ),
+)
 class WebhookList(ListView):
     """REST-hook subscriptions: the create answer shows the signing secret, once."""
 
@@ -235,6 +347,10 @@ class WebhookList(ListView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    get=extend_schema(summary="Get a webhook subscription", responses=WebhookSerializer),
+    delete=extend_schema(summary="Unsubscribe", responses={204: None}),
+)
 class WebhookDetail(GenericAPIView):
     serializer_class = WebhookSerializer
 
@@ -249,9 +365,26 @@ class WebhookDetail(GenericAPIView):
         return get_object_or_404(WebhookSubscription, owner=request.user, public_id=webhook_id)
 
 
+@extend_schema_view(
+    get=extend_schema(
+        summary="JSON Schema of a template's modifications",
+        responses=OpenApiResponse(
+            OpenApiTypes.OBJECT, description="A JSON Schema (2020-12) document: one `$defs` entry per element."
+        ),
+    )
+)
 class TemplateSchema(GenericAPIView):
     """JSON Schema (2020-12) of the modifications this template accepts."""
 
     def get(self, request, template_id: str):
         template = services.get_template_for(request.user, template_id)
         return Response(modifications_schema(template))
+
+
+class ApiDocs(SpectacularSwaggerSplitView):
+    """Swagger UI at /api/docs/ (public). Its files are ours (drf-spectacular-sidecar, no CDN)
+    and it runs no inline script or style, so the site's CSP holds: the "split" view
+    serves its start-up script as a file."""
+
+    url_name = "openapi-schema"
+    template_name = "api/swagger_ui.html"

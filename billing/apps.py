@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class BillingConfig(AppConfig):
     name = "billing"
+
+    def ready(self) -> None:
+        from accounts.signup import signed_up
+        from billing import ledger
+
+        # A new user starts with a credit balance on the default plan.
+        signed_up.connect(
+            lambda sender, user, **kwargs: ledger.open_account(user), dispatch_uid="billing-open-account", weak=False
+        )

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_tasks_db",
     "accounts",
     "billing",
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "api.middleware.RequestLogMiddleware",
     "api.middleware.ApiErrorMiddleware",
 ]
@@ -150,6 +153,34 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.LimitOffsetPagination",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ImagiorAutoSchema",
+    "DEFAULT_METADATA_CLASS": "api.metadata.AllowedMethodsMetadata",
+}
+
+# The OpenAPI document (/api/v1/openapi.json) and Swagger UI (/api/docs/), whose
+# files come from drf-spectacular-sidecar: served by us, no CDN (api/schema.py).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Imagior API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Render images from design templates. Authenticate every request with "
+        "`Authorization: Bearer imk_live_…` (or an `imk_test_…` sandbox key). "
+        "Errors are RFC 9457 problems (`application/problem+json`)."
+    ),
+    "SERVERS": [{"url": PUBLIC_BASE_URL}],
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PUBLIC": True,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"ProblemCodeEnum": "api.schema.PROBLEM_CODES"},
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.share_components"],
+    # The Bearer security scheme, shared problems and headers come from api/schema.py.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Renders run in a pool of worker processes with hard limits (templates_app/render_runner.py):
@@ -221,4 +252,26 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=_https)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
 X_FRAME_OPTIONS = "DENY"
-LOGIN_URL = "/admin/login/"
+
+# The dashboard's pages: Django's own CSP (docs/dashboard.md). No inline script or
+# style anywhere: scripts and styles are files under static/. Images may also come
+# from PUBLIC_BASE_URL's origin, where rendered files are served when it is another host.
+_image_origin = "/".join(PUBLIC_BASE_URL.split("/")[:3])
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:", _image_origin],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+}
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "overview"
+LOGOUT_REDIRECT_URL = "home"
+# Login attempts per client IP (django-ratelimit's rate syntax).
+LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", default="10/m")

@@ -149,7 +149,7 @@ def clean_element(raw: Any, path: str) -> tuple[dict, list[dict]]:
     name, element_type = raw.get("name"), raw.get("type")
     if not isinstance(name, str) or not NAME_RE.match(name):
         errors.append(_error(f"{path}.name", "Required: 1–64 characters of a-z, 0-9, _ and -."))
-    if element_type not in FIELDS:
+    if not isinstance(element_type, str) or element_type not in FIELDS:  # a JSON object is unhashable
         hint = did_you_mean(element_type, ELEMENT_TYPES) if isinstance(element_type, str) else ""
         errors.append(_error(f"{path}.type", f"Must be one of: {', '.join(ELEMENT_TYPES)}.{hint}"))
         return {}, errors
@@ -184,6 +184,8 @@ def clean_elements(raw: Any, path: str = "elements") -> list[dict]:
         element, problems = clean_element(item, f"{path}[{index}]")
         errors += problems
         name = element.get("name")
+        if not isinstance(name, str):  # reported by clean_element
+            continue
         if name in seen:
             errors.append(_error(f"{path}[{index}].name", f"Another element is already named {name!r}.", "duplicate"))
         seen.add(name)

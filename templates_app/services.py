@@ -33,8 +33,10 @@ def get_image_for(api_key, public_id: str) -> Image:
 
 
 def create_template(*, owner, data: dict) -> DesignTemplate:
-    """Validate `data` (SPEC §4) and save a new template."""
-    return DesignTemplate.objects.create(owner=owner, **clean_template(data))
+    """Validate `data` (SPEC §4) and save a new template (its thumbnail follows in the background)."""
+    template = DesignTemplate.objects.create(owner=owner, **clean_template(data))
+    _refresh_thumbnail_later(template)
+    return template
 
 
 def update_template(*, template: DesignTemplate, data: dict, partial: bool) -> DesignTemplate:
@@ -43,12 +45,22 @@ def update_template(*, template: DesignTemplate, data: dict, partial: bool) -> D
     for field, value in changes.items():
         setattr(template, field, value)
     template.version = F("version") + 1
-    template.save()
+    # Only these fields: the thumbnail task may be writing the others concurrently.
+    template.save(update_fields=[*changes, "version", "updated_at"])
     template.refresh_from_db()
+    _refresh_thumbnail_later(template)
     return template
 
 
+def _refresh_thumbnail_later(template: DesignTemplate) -> None:
+    from templates_app import previews  # previews imports this module
+
+    previews.refresh_thumbnail_later(template)
+
+
 def delete_template(*, template: DesignTemplate) -> None:
+    if template.thumbnail:
+        template.thumbnail.delete(save=False)
     template.delete()
 
 
@@ -99,6 +111,7 @@ def render_image(
     callback_url: str | None = None,
     source_image: Image | None = None,
     signed_key: str | None = None,
+    charged_by: str = "dashboard",
 ) -> tuple[Image, int]:
     """Render a template, charging live renders one credit; returns the image and the balance.
 
@@ -145,7 +158,7 @@ def render_image(
             signed_key=signed_key,
         )
         if cost:
-            created_by = api_key.public_id if api_key else "signed-url"
+            created_by = api_key.public_id if api_key else charged_by
             balance = ledger.charge_credits(owner, cost=cost, reference=image.public_id, created_by=created_by)
         else:
             balance = ledger.open_account(owner).balance
@@ -345,3 +358,34 @@ def delete_font(*, font: UserFont) -> None:
 
 def get_font_for(user, public_id: str) -> UserFont:
     return get_object_or_404(UserFont, owner=user, public_id=public_id)
+
+
+# --- Usage ----------------------------------------------------------------------
+
+
+def usage_by_template(user, *, since) -> list[dict]:
+    """Images and credits per template since `since`, busiest first (deleted templates keep their id)."""
+    from django.db.models import Count, Q, Sum
+
+    rows = (
+        Image.objects.filter(owner=user, created_at__gte=since)
+        .values("template_public_id", "template__name")
+        .annotate(
+            images=Count("id"),
+            sandbox_images=Count("id", filter=Q(sandbox=True)),
+            failed=Count("id", filter=Q(status=Image.Status.FAILED)),
+            credits_used=Sum("credits_used"),
+        )
+        .order_by("-images", "template_public_id")
+    )
+    return [
+        {
+            "template": row["template_public_id"],
+            "name": row["template__name"] or "(deleted template)",
+            "images": row["images"],
+            "sandbox_images": row["sandbox_images"],
+            "failed": row["failed"],
+            "credits_used": row["credits_used"] or 0,
+        }
+        for row in rows
+    ]

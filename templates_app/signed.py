@@ -75,6 +75,7 @@ def image_for(template: DesignTemplate, ext: str, params: list[tuple[str, str]])
             fmt=ext,
             metadata={"source": "signed_url"},
             signed_key=key,
+            charged_by="signed-url",
         )
         return image
     except IntegrityError:  # an identical request is rendering it right now

@@ -26,3 +26,11 @@ def dispatch_webhooks() -> int:
 def fail_stuck_renders() -> int:
     """Fail and refund renders whose worker died (scheduled)."""
     return services.fail_stuck_renders()
+
+
+@task()
+def refresh_thumbnail(template_id: int) -> bool:
+    """Render a template's gallery thumbnail after a save (templates_app/previews.py)."""
+    from templates_app import previews
+
+    return previews.render_thumbnail(template_id=template_id)

@@ -1,11 +1,25 @@
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
-from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_safe
+import csv
+import json
+from datetime import UTC, datetime, timedelta
 
-from templates_app import rendering
-from templates_app.models import Image
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST, require_safe
+
+from accounts.models import ApiKey
+from billing import ledger, usage
+from templates_app import rendering, services, webhooks
+from templates_app.elements import InvalidInput
+from templates_app.forms import ImageFilterForm, RerenderForm, WebhookForm
+from templates_app.models import DesignTemplate, Image, WebhookDelivery, WebhookSubscription
 
 
 @require_safe
@@ -30,3 +44,274 @@ def file_response(image: Image) -> FileResponse:
     response["Content-Disposition"] = f'inline; filename="{image.filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- Dashboard pages (server-rendered; docs/dashboard.md) ------------------------
+
+DASHBOARD_PAGE_SIZE = 24
+USAGE_RANGES = (7, 30, 90)
+
+
+def _get_dashboard_image(user, public_id: str) -> Image:
+    """The user's image (live or test) with this id; 404 for anything else, another account's included."""
+    return get_object_or_404(Image.objects.select_related("template", "source_image"), owner=user, public_id=public_id)
+
+
+def _get_subscription_for(user, public_id: str) -> WebhookSubscription:
+    return get_object_or_404(WebhookSubscription, owner=user, public_id=public_id)
+
+
+def _page(request, queryset, size: int = DASHBOARD_PAGE_SIZE):
+    """The requested page of `queryset` and the query string (without `page`) its links keep."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    encoded = query.urlencode()
+    return Paginator(queryset, size).get_page(request.GET.get("page")), (encoded + "&" if encoded else "")
+
+
+@require_safe
+def home(request):
+    """The landing page; signed-in users go straight to their overview."""
+    if request.user.is_authenticated:
+        return redirect("overview")
+    return render(request, "templates_app/home.html")
+
+
+@require_safe
+@login_required
+def overview(request):
+    user = request.user
+    account = ledger.open_account(user)
+    images = Image.objects.filter(owner=user)
+    steps = [
+        ("Create an API key", ApiKey.objects.filter(user=user).exists(), reverse("dash-keys")),
+        ("Create a template", DesignTemplate.objects.filter(owner=user).exists(), reverse("dash-templates")),
+        ("Render your first image", images.exists(), reverse("dash-images")),
+    ]
+    context = {
+        "account": account,
+        "used": ledger.used_this_period(account),
+        "usage": usage.daily_usage(user, days=30),
+        "recent": images.select_related("template")[:8],
+        "steps": steps,
+        "show_steps": not all(done for _, done, _ in steps),
+    }
+    return render(request, "templates_app/overview.html", context)
+
+
+@require_safe
+@login_required
+def template_list(request):
+    """The template gallery. Thumbnails and the designer come later: see the hook in the template."""
+    templates = DesignTemplate.objects.filter(owner=request.user)
+    search = request.GET.get("q", "").strip()[:200]
+    if search:
+        templates = templates.filter(Q(name__icontains=search) | Q(public_id=search))
+    page, query = _page(request, templates)
+    return render(request, "templates_app/templates.html", {"page": page, "query": query, "search": search})
+
+
+@require_safe
+@login_required
+def image_list(request):
+    templates = DesignTemplate.objects.filter(owner=request.user).only("public_id", "name")
+    form = ImageFilterForm(request.GET or None, templates=templates)
+    images = form.filter(Image.objects.filter(owner=request.user).select_related("template"))
+    page, query = _page(request, images)
+    filtered = any(request.GET.get(name) for name in form.fields)
+    return render(
+        request, "templates_app/images.html", {"form": form, "page": page, "query": query, "filtered": filtered}
+    )
+
+
+def _rerender_form(image: Image, data=None) -> RerenderForm:
+    initial = {"modifications": json.dumps(image.modifications, indent=2, ensure_ascii=False), "format": image.format}
+    return RerenderForm(data, initial=initial)
+
+
+def _image_page(request, image: Image, form: RerenderForm, status: int = 200):
+    context = {
+        "image": image,
+        "form": form,
+        "pending": image.status in (Image.Status.PENDING, Image.Status.RENDERING),
+        "modifications_json": json.dumps(image.modifications, indent=2, ensure_ascii=False),
+        "metadata_json": json.dumps(image.metadata, indent=2, ensure_ascii=False),
+        "element_names": [element["name"] for element in image.template.elements] if image.template else [],
+    }
+    return render(request, "templates_app/image_detail.html", context, status=status)
+
+
+@require_safe
+@login_required
+def image_detail(request, image_id: str):
+    image = _get_dashboard_image(request.user, image_id)
+    return _image_page(request, image, _rerender_form(image))
+
+
+@require_safe
+@login_required
+def image_status(request, image_id: str):
+    """The live status fragment htmx polls while a render is pending; reloads the page when it ends."""
+    image = _get_dashboard_image(request.user, image_id)
+    response = render(request, "templates_app/partials/image_status.html", {"image": image})
+    if image.status not in (Image.Status.PENDING, Image.Status.RENDERING):
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+@login_required
+def image_rerender(request, image_id: str):
+    """A new image from the same template with these modifications; costs like an API render."""
+    image = _get_dashboard_image(request.user, image_id)
+    form = _rerender_form(image, request.POST)
+    if not form.is_valid():
+        return _image_page(request, image, form, status=400)
+    if image.template_id is None:
+        form.add_error(None, "The template of this image was deleted: it cannot be rendered again.")
+        return _image_page(request, image, form, status=400)
+    try:
+        new_image, _ = services.render_image(
+            owner=request.user,
+            template_id=image.template_public_id,
+            sandbox=image.sandbox,
+            modifications=form.cleaned_data["modifications"],
+            fmt=form.cleaned_data["format"],
+            scale=image.scale,
+            quality=image.quality,
+            metadata=image.metadata,
+            run_async=form.cleaned_data["run_async"],
+            source_image=image,
+        )
+    except InvalidInput as exc:
+        for error in exc.errors:
+            form.add_error("modifications", f"{error['field']}: {error['message']}")
+        return _image_page(request, image, form, status=400)
+    except ledger.InsufficientCredits as exc:
+        form.add_error(None, f"{exc} Buy credits or change plan on the Billing page.")
+        return _image_page(request, image, form, status=403)
+    except rendering.RenderError as exc:
+        failed = Image.objects.filter(source_image=image).first()
+        messages.error(request, f"The render failed ({exc.code}): {exc.message} It cost nothing.")
+        if failed is not None:
+            return redirect("dash-image", failed.public_id)
+        return _image_page(request, image, form, status=400)
+    messages.success(request, "Render queued." if new_image.status == Image.Status.PENDING else "Rendered again.")
+    return redirect("dash-image", new_image.public_id)
+
+
+@require_POST
+@login_required
+def image_delete(request, image_id: str):
+    image = _get_dashboard_image(request.user, image_id)
+    services.delete_image(image=image)
+    messages.success(request, f"Image {image_id} is deleted; its URL no longer works.")
+    return redirect("dash-images")
+
+
+def _usage_days(request) -> int:
+    raw = request.GET.get("days", "30")
+    return int(raw) if raw.isdigit() and int(raw) in USAGE_RANGES else 30
+
+
+def _usage_since(days: int):
+    """The start of the first day `daily_usage` counts for `days`, so every figure covers the same span."""
+    first = timezone.now().date() - timedelta(days=days - 1)
+    return datetime.combine(first, datetime.min.time(), tzinfo=UTC)
+
+
+@require_safe
+@login_required
+def usage_page(request):
+    """Usage by day (the API's /usage figures, from the same function), by template and by key.
+
+    It lives here rather than in billing because the by-template figures come from
+    images, which billing does not know about (STYLE.md, import direction).
+    """
+    days = _usage_days(request)
+    since = _usage_since(days)
+    context = {
+        "days": days,
+        "ranges": USAGE_RANGES,
+        "usage": usage.daily_usage(request.user, days=days),
+        "by_template": services.usage_by_template(request.user, since=since),
+        "by_key": usage.usage_by_key(request.user, since=since),
+    }
+    return render(request, "templates_app/usage.html", context)
+
+
+@require_safe
+@login_required
+def usage_csv(request):
+    days = _usage_days(request)
+    figures = usage.daily_usage(request.user, days=days)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="imagior-usage-{days}d.csv"'
+    writer = csv.writer(response)
+    columns = ["date", "requests", "images", "credits_used", "errors"]
+    writer.writerow(columns)
+    for row in figures["days"]:
+        writer.writerow([row[column] for column in columns])
+    return response
+
+
+@login_required
+def webhook_list(request):
+    """Subscriptions, the create form (the secret is shown once, on the answer) and the delivery log."""
+    form = WebhookForm(request.POST or None)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = webhooks.create_subscription(
+                owner=request.user, url=form.cleaned_data["url"], events=form.cleaned_data["events"]
+            )
+        except InvalidInput as exc:
+            for error in exc.errors:
+                form.add_error(error["field"] if error["field"] in form.fields else None, error["message"])
+        else:
+            form = WebhookForm()
+    deliveries = (
+        WebhookDelivery.objects.filter(owner=request.user)
+        .select_related("subscription")
+        .prefetch_related("attempt_log")
+    )
+    page, query = _page(request, deliveries, size=20)
+    context = {
+        "form": form,
+        "created": created,
+        "subscriptions": WebhookSubscription.objects.filter(owner=request.user),
+        "page": page,
+        "query": query,
+        "callback_url_example": "https://example.com/hooks/imagior",
+    }
+    response = render(request, "templates_app/webhooks.html", context, status=400 if form.errors else 200)
+    if created:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@login_required
+def webhook_delete(request, webhook_id: str):
+    subscription = _get_subscription_for(request.user, webhook_id)
+    subscription.delete()
+    messages.success(request, f"Deliveries to {subscription.url} are stopped.")
+    return redirect("dash-webhooks")
+
+
+@require_POST
+@login_required
+def webhook_test(request, webhook_id: str):
+    subscription = _get_subscription_for(request.user, webhook_id)
+    webhooks.send_test_event(subscription)
+    messages.success(request, f"A test.event is on its way to {subscription.url}; it shows in the log below.")
+    return redirect("dash-webhooks")
+
+
+@require_POST
+@login_required
+def delivery_redeliver(request, message_id: str):
+    delivery = get_object_or_404(WebhookDelivery, owner=request.user, message_id=message_id)
+    webhooks.redeliver(delivery)
+    messages.success(request, f"Delivery {message_id} is sent again.")
+    return redirect("dash-webhooks")

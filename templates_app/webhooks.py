@@ -176,3 +176,27 @@ def announce_low_credits(sender, account, **kwargs) -> None:
             "period_ends_at": account.period_ends_at.isoformat().replace("+00:00", "Z"),
         },
     )
+
+
+def send_test_event(subscription: WebhookSubscription) -> WebhookDelivery:
+    """Queue a `test.event` for this one subscription (the dashboard's "send a test event")."""
+    body = json.dumps(
+        {
+            "type": "test.event",
+            "created_at": timezone.now().isoformat().replace("+00:00", "Z"),
+            "data": {"subscription": subscription.public_id, "message": "A test event from the Imagior dashboard."},
+        },
+        separators=(",", ":"),
+    )
+    delivery = WebhookDelivery.objects.create(
+        owner=subscription.owner,
+        subscription=subscription,
+        url=subscription.url,
+        event_type="test.event",
+        body=body,
+        next_attempt_at=timezone.now(),
+    )
+    from templates_app.tasks import deliver_webhook  # tasks import this module
+
+    transaction.on_commit(lambda: deliver_webhook.enqueue(delivery_id=delivery.pk))
+    return delivery

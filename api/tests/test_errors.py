@@ -82,3 +82,11 @@ def test_an_unhandled_error_is_a_500_problem_without_a_traceback(api, monkeypatc
 def test_every_response_has_a_request_id(api):
     ok = api.get("/api/v1/templates")
     assert ok.status_code == 200 and ok["X-Request-Id"].startswith("req_")
+
+
+def test_options_lists_the_methods_of_a_path(api):
+    template = api.post("/api/v1/templates", {"width": 10, "height": 10}, format="json").json()
+    for path in ("/api/v1/templates", f"/api/v1/templates/{template['id']}", "/api/v1/images/img_nope/edit"):
+        response = api.options(path)
+        assert response.status_code == 200, path
+        assert set(response.json()["methods"]) == set(response["Allow"].split(", ")), path

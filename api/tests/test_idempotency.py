@@ -1,3 +1,5 @@
+from unittest import mock
+
 import pytest
 
 from billing.models import BillingAccount, LedgerEntry
@@ -54,3 +56,26 @@ def test_refused_requests_are_not_stored_so_a_fixed_retry_works(api, template):
 def test_a_bad_key_is_a_validation_error(api, template):
     response = render(api, template, "x" * 300)
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+def test_a_key_let_go_by_a_refused_request_in_between_is_claimed_again(api, template):
+    # The race Schemathesis found: our INSERT loses to a concurrent request with the
+    # same key, which is then refused (4xx) and deletes its claim before we read it.
+    from django.db import IntegrityError
+
+    from accounts.models import IdempotencyRecord
+
+    create = IdempotencyRecord.objects.create
+    calls = []
+
+    def lose_the_first_race(**fields):
+        calls.append(fields["key"])
+        if len(calls) == 1:
+            raise IntegrityError("UNIQUE constraint failed")
+        return create(**fields)
+
+    with mock.patch.object(IdempotencyRecord.objects, "create", side_effect=lose_the_first_race):
+        response = render(api, template, "raced")
+    assert response.status_code == 201
+    assert calls == ["raced", "raced"]
+    assert IdempotencyRecord.objects.get(key="raced").completed

@@ -89,3 +89,14 @@ def test_the_default_page_is_twenty_and_the_maximum_a_hundred(api, alice):
     )
     assert len(api.get("/api/v1/templates").json()["results"]) == 20
     assert len(api.get("/api/v1/templates?limit=500").json()["results"]) == 100
+
+
+@pytest.mark.parametrize("bad", [{"type": {}}, {"type": ["text"]}, {"type": "rect", "name": {}}])
+def test_json_objects_where_strings_belong_are_a_validation_error(api, card, bad):
+    element = {"name": "box", "type": "rect", "width": 1, "height": 1, **bad}
+    for response in (
+        api.post("/api/v1/templates", {"width": 10, "height": 10, "elements": [element]}, format="json"),
+        api.patch(f"/api/v1/templates/{card['id']}", {"elements": [element, element]}, format="json"),
+    ):
+        assert response.status_code == 400
+        assert response.json()["code"] == "validation_error"

@@ -1,0 +1,537 @@
+"""The OpenAPI description of /api/v1/ (drf-spectacular).
+
+Here: the Problem shape and the problem answers operations share, the response
+headers every answer carries, the shapes of answers the views build by hand, the
+element and modification schemas, and the Bearer security scheme. The views
+only say what is particular to them (api/views.py).
+"""
+
+import uritemplate
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer
+from rest_framework import serializers
+
+from accounts.models import ApiKey
+from api.errors import CONTENT_TYPE, TITLES
+from templates_app.elements import (
+    COLOR_RE,
+    ELEMENT_TYPES,
+    MAX_ELEMENTS,
+    NAME_RE,
+    TEMPLATE_FIELDS,
+    Field,
+    fields_for,
+)
+from templates_app.models import Image, WebhookSubscription
+
+# --- Problems (RFC 9457) --------------------------------------------------------
+
+
+# Every `code` a problem may carry (SPEC §3), in one enum: ProblemCodeEnum.
+PROBLEM_CODES = list(TITLES)
+
+
+class ProblemFieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="Where: `modifications[0].name`, `elements[2].width`, `body`…")
+    code = serializers.CharField(help_text="What: `required`, `invalid`, `unknown_element`…")
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """An RFC 9457 problem, served as application/problem+json."""
+
+    type = serializers.URLField(help_text="`https://imagior.dev/problems/<code>`")
+    title = serializers.CharField()
+    status = serializers.IntegerField(help_text="The HTTP status, repeated.")
+    detail = serializers.CharField(help_text="What went wrong, for a human.")
+    code = serializers.ChoiceField(choices=PROBLEM_CODES, help_text="What went wrong, for a program.")
+    request_id = serializers.CharField(help_text="The X-Request-Id of this request (`req_…`).")
+    errors = ProblemFieldErrorSerializer(many=True, required=False, help_text="Per-field problems, when there are.")
+
+
+def _problem(description: str) -> OpenApiResponse:
+    return OpenApiResponse(ProblemSerializer, description=description)
+
+
+# One reusable answer per status, with the `code`s it may carry (SPEC §3).
+PROBLEMS = {
+    400: _problem(
+        "`invalid_json` (the body is not JSON), `validation_error` (with `errors`: fields and what is "
+        "wrong with them; also a bad `Idempotency-Key`)."
+    ),
+    401: _problem(
+        "`authentication_required` (no `Authorization` header) or `invalid_api_key` (an unknown, malformed "
+        "or revoked key). Comes with `WWW-Authenticate: Bearer`."
+    ),
+    403: _problem("The key's whitelists refuse this caller: `ip_not_allowed`, `origin_not_allowed`."),
+    404: _problem("`not_found`: no such object, or it belongs to another account."),
+    405: _problem("`method_not_allowed`: this path does not answer that method."),
+    409: _problem(
+        "`idempotency_conflict`: this `Idempotency-Key` was used with another body (or its first request "
+        "is still running)."
+    ),
+    413: _problem("`payload_too_large`: JSON bodies are limited to 1 MB, font uploads to 10 MB."),
+    429: _problem(
+        "`rate_limited`: over the key's requests per minute (or too many failed authentications from "
+        "this address). `Retry-After` says when to try again."
+    ),
+    500: _problem("`internal_error`: our fault, never a traceback; quote the `request_id`."),
+}
+RENDER_PROBLEMS = {
+    400: _problem(
+        "`invalid_json`, `validation_error` (with `errors`), `unknown_element` (with a did-you-mean), "
+        "`image_fetch_failed` (an image `src` could not be fetched), `output_too_large`."
+    ),
+    403: _problem(
+        "`insufficient_credits` (nothing was rendered; `X-Credits-Remaining` gives the balance), or the key's "
+        "whitelists refuse this caller: `ip_not_allowed`, `origin_not_allowed`."
+    ),
+    500: _problem("`render_failed` (nothing is charged) or `internal_error`."),
+}
+
+
+def problems(*statuses: int, render: bool = False) -> dict:
+    """`responses` entries for these problem statuses, as application/problem+json."""
+    table = {**PROBLEMS, **RENDER_PROBLEMS} if render else PROBLEMS
+    return {(status, CONTENT_TYPE): table[status] for status in statuses}
+
+
+# --- Headers ------------------------------------------------------------------
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": 255},
+    OpenApiParameter.HEADER,
+    description=(
+        "Makes a POST safe to retry: the same key with the same body replays the first answer (and charges "
+        "once); with another body it is 409 `idempotency_conflict`. Kept at least 24 hours."
+    ),
+)
+RESPONSE_HEADERS = [
+    OpenApiParameter(
+        "X-Request-Id",
+        str,
+        OpenApiParameter.HEADER,
+        response=True,
+        required=True,
+        description="This request's id (`req_…`), also in problem bodies.",
+    ),
+    OpenApiParameter(
+        "RateLimit-Limit",
+        int,
+        OpenApiParameter.HEADER,
+        response=True,
+        description="Requests this key may make per minute.",
+    ),
+    OpenApiParameter(
+        "RateLimit-Remaining",
+        int,
+        OpenApiParameter.HEADER,
+        response=True,
+        description="Requests left in the current minute.",
+    ),
+    OpenApiParameter(
+        "RateLimit-Reset",
+        int,
+        OpenApiParameter.HEADER,
+        response=True,
+        description="Seconds until the current minute's count resets.",
+    ),
+    OpenApiParameter(
+        "Retry-After",
+        int,
+        OpenApiParameter.HEADER,
+        response=[429],
+        required=True,
+        description="Seconds to wait before trying again.",
+    ),
+    OpenApiParameter(
+        "WWW-Authenticate",
+        str,
+        OpenApiParameter.HEADER,
+        response=[401],
+        description='`Bearer realm="imagior"`',
+    ),
+]
+RENDER_HEADERS = [
+    OpenApiParameter(
+        "X-Credits-Remaining",
+        int,
+        OpenApiParameter.HEADER,
+        response=[201, 202, 403],
+        description="The account's credit balance after this request.",
+    ),
+    OpenApiParameter(
+        "Location",
+        str,
+        OpenApiParameter.HEADER,
+        response=[201, 202],
+        description="The new image's URL in the API (`/api/v1/images/img_…`).",
+    ),
+]
+
+
+class ImagiorAutoSchema(AutoSchema):
+    """Adds what every /api/v1/ operation shares: the problems any request may meet
+    (401, 403, 429 and 500; 404 with an id in the path; 400, 409 and 413 with a body)
+    and the response headers. A view's own `@extend_schema` answers take precedence."""
+
+    def get_description(self):
+        # Docstrings are notes for developers; the API's descriptions are given in @extend_schema.
+        return ""
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if not vars(type(serializer)).get("__doc__"):  # not one inherited from a base class
+            schema.pop("description", None)
+        return schema
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters() + RESPONSE_HEADERS
+        if self.method == "POST":
+            parameters.append(IDEMPOTENCY_KEY)
+        return parameters
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for status in self.problem_statuses():
+            if str(status) not in responses:
+                responses[str(status)] = self._get_response_for_code(
+                    PROBLEMS[status], str(status), [CONTENT_TYPE], direction
+                )
+        return dict(sorted(responses.items()))
+
+    def problem_statuses(self) -> list[int]:
+        statuses = [401, 403, 429, 500]
+        if uritemplate.variables(self.path):
+            statuses.append(404)
+        if self.method in ("POST", "PUT", "PATCH"):
+            statuses += [400, 413]
+        if self.method == "POST":
+            statuses.append(409)
+        return statuses
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.ApiKeyAuthentication"
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "imk_live_… or imk_test_…",
+            "description": "An API key from the dashboard: `Authorization: Bearer imk_live_…`. "
+            "Test keys (`imk_test_…`) render free, watermarked sandbox images.",
+        }
+
+
+# --- Elements and modifications -------------------------------------------------
+
+
+def field_schema(spec: Field) -> dict:
+    """The OpenAPI 3.0 schema of one element or template field."""
+    if spec.kind == "choice":
+        schema: dict = {"type": "string", "enum": list(spec.choices)}
+    elif spec.kind == "color":
+        schema = {"type": "string", "pattern": COLOR_RE.pattern, "example": "#0b0d12"}
+    else:
+        schema = {"type": spec.kind}
+    if spec.minimum is not None:
+        schema["minimum"] = spec.minimum
+    if spec.maximum is not None:
+        schema["maximum"] = spec.maximum
+    if spec.max_length is not None:
+        schema["maxLength"] = spec.max_length
+    if spec.nullable:
+        schema["nullable"] = True
+    if spec.default is not None or spec.nullable:
+        schema["default"] = spec.default
+    return schema
+
+
+def element_schema(element_type: str) -> dict:
+    fields = fields_for(element_type)
+    return {
+        "type": "object",
+        "description": f"An element of type `{element_type}` (SPEC §4).",
+        "properties": {
+            "name": {
+                "type": "string",
+                "pattern": NAME_RE.pattern,
+                "description": "Unique in the template; the handle for modifications.",
+            },
+            "type": {"type": "string", "enum": [element_type]},
+            **{name: field_schema(spec) for name, spec in fields.items()},
+        },
+        "required": ["name", "type", *(name for name, spec in fields.items() if spec.required)],
+    }
+
+
+def _component_name(element_type: str) -> str:
+    return "".join(part.capitalize() for part in element_type.split("_")) + "Element"
+
+
+MODIFICATIONS_SCHEMA = {
+    "description": (
+        'What to change, in one of three shapes: a list `[{"name": "title", "text": "Hi"}]`, a map '
+        '`{"title": {"text": "Hi"}}`, or a flat map `{"title": "Hi", "title.color": "#fff"}`. '
+        "A bare value sets a text's `text`, an image's `src`, a QR code's `value`. "
+        "`GET /api/v1/templates/{id}/schema` gives the exact schema for one template."
+    ),
+    "oneOf": [
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string", "description": "The element's name."}},
+                "required": ["name"],
+                "additionalProperties": True,
+            },
+        },
+        {"type": "object", "additionalProperties": True},
+    ],
+}
+
+
+class JsonFieldSchemas(OpenApiSerializerFieldExtension):
+    """The JSON fields with a known shape: a template's `elements` and a render's `modifications`."""
+
+    target_class = "rest_framework.fields.JSONField"
+
+    @classmethod
+    def _matches(cls, target) -> bool:
+        return super()._matches(target) and getattr(target, "field_name", None) in ("elements", "modifications")
+
+    def map_serializer_field(self, auto_schema, direction):
+        if self.target.field_name == "modifications":
+            return MODIFICATIONS_SCHEMA
+        refs = {}
+        for element_type in ELEMENT_TYPES:
+            component = ResolvedComponent(
+                name=_component_name(element_type),
+                type=ResolvedComponent.SCHEMA,
+                object=_component_name(element_type),
+                schema=element_schema(element_type),
+            )
+            auto_schema.registry.register_on_missing(component)
+            refs[element_type] = component.ref
+        return {
+            "type": "array",
+            "maxItems": MAX_ELEMENTS,
+            "description": "Drawn in order: the first is at the bottom.",
+            "items": {
+                "oneOf": list(refs.values()),
+                "discriminator": {
+                    "propertyName": "type",
+                    "mapping": {element_type: ref["$ref"] for element_type, ref in refs.items()},
+                },
+            },
+        }
+
+
+# --- Request and response shapes the views build by hand --------------------------
+
+
+@extend_schema_serializer(component_name="Template")
+class TemplateInputSerializer(serializers.Serializer):
+    """A template as sent (POST, PUT; PATCH with any subset)."""
+
+    name = serializers.CharField(max_length=200, required=False, default=TEMPLATE_FIELDS["name"].default)
+    width = serializers.IntegerField(min_value=1, max_value=4000)
+    height = serializers.IntegerField(min_value=1, max_value=4000)
+    background = serializers.RegexField(
+        COLOR_RE.pattern,
+        allow_null=True,
+        required=False,
+        default=TEMPLATE_FIELDS["background"].default,
+        help_text="A colour, or null for transparent.",
+    )
+    elements = serializers.JSONField(required=False, default=list)
+
+
+class ImageErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ImageWarningSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="e.g. `text_shrunk`, `unknown_font`")
+    element = serializers.CharField(required=False)
+    message = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="Image")
+class ImageResponseSerializer(serializers.Serializer):
+    """The image object (SPEC §5)."""
+
+    id = serializers.CharField(help_text="`img_…`")
+    status = serializers.ChoiceField(choices=Image.Status.values)
+    template = serializers.CharField(help_text="`tpl_…`")
+    template_version = serializers.IntegerField()
+    format = serializers.ChoiceField(choices=Image.Format.values)
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    file_size = serializers.IntegerField(allow_null=True)
+    url = serializers.URLField(allow_null=True, help_text="Public, unguessable; null until the image exists.")
+    sandbox = serializers.BooleanField()
+    credits_used = serializers.IntegerField()
+    modifications = serializers.ListField(
+        child=serializers.DictField(), help_text="The modifications applied, normalised to the list shape."
+    )
+    metadata = serializers.DictField()
+    callback_url = serializers.URLField(allow_null=True)
+    source_image = serializers.CharField(allow_null=True, help_text="For edits: the `img_…` edited.")
+    warnings = ImageWarningSerializer(many=True)
+    error = ImageErrorSerializer(allow_null=True)
+    render_ms = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+
+
+@extend_schema_serializer(component_name="WebhookInput")
+class WebhookSubscriptionInputSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=2000, help_text="http(s); receives signed POSTs (Standard Webhooks).")
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookSubscription.Event.values), min_length=1
+    )
+
+
+@extend_schema_serializer(component_name="WebhookCreated")
+class WebhookCreateResponseSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="`whk_…`")
+    url = serializers.URLField()
+    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookSubscription.Event.values))
+    created_at = serializers.DateTimeField()
+    secret = serializers.CharField(help_text="`whsec_…`: verifies deliveries. Shown this once.")
+
+
+class AccountPlanSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    monthly_credits = serializers.IntegerField()
+    rate_limit_per_minute = serializers.IntegerField()
+
+
+class AccountCreditsSerializer(serializers.Serializer):
+    balance = serializers.IntegerField()
+    used_this_period = serializers.IntegerField()
+    period_ends_at = serializers.DateTimeField(allow_null=True)
+
+
+class AccountKeySerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="`key_…`")
+    name = serializers.CharField()
+    mode = serializers.ChoiceField(choices=ApiKey.Mode.values)
+    prefix = serializers.CharField()
+
+
+class AccountSecretsSerializer(serializers.Serializer):
+    callback = serializers.CharField(help_text="`whsec_…`: signs `callback_url` deliveries.")
+    url_signing = serializers.CharField(help_text="`uss_…`: signs `/i/…` URLs.")
+
+
+@extend_schema_serializer(component_name="Account")
+class AccountResponseSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    plan = AccountPlanSerializer()
+    credits = AccountCreditsSerializer()
+    key = AccountKeySerializer(help_text="The key this request used.")
+    secrets = AccountSecretsSerializer()
+
+
+class UsageCountsSerializer(serializers.Serializer):
+    requests = serializers.IntegerField()
+    images = serializers.IntegerField()
+    credits_used = serializers.IntegerField()
+    errors = serializers.IntegerField()
+
+
+class UsageDaySerializer(UsageCountsSerializer):
+    date = serializers.DateField()
+
+
+@extend_schema_serializer(component_name="Usage")
+class UsageResponseSerializer(serializers.Serializer):
+    days = UsageDaySerializer(many=True, help_text="One entry per day (UTC), oldest first.")
+    totals = UsageCountsSerializer()
+
+
+class FontFileSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="`fnt_…`")
+    family = serializers.CharField()
+    weight = serializers.IntegerField()
+    italic = serializers.BooleanField()
+    format = serializers.CharField(help_text="ttf, otf, woff or woff2, as uploaded")
+    file_size = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class FontFamilySerializer(serializers.Serializer):
+    family = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["catalogue", "account"])
+    weights = serializers.ListField(child=serializers.IntegerField())
+    italic = serializers.BooleanField()
+    category = serializers.CharField(required=False, help_text="Catalogue fonts: sans-serif, serif, fallback…")
+    licence = serializers.CharField(required=False, help_text="Catalogue fonts.")
+    licence_file = serializers.CharField(required=False, help_text="Catalogue fonts: relative to the static root.")
+    source = serializers.CharField(required=False, help_text="Catalogue fonts.")
+    files = FontFileSerializer(many=True, required=False, help_text="The account's uploads of this family.")
+
+
+@extend_schema_serializer(component_name="FontList")
+class FontListResponseSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True, help_text="Always null: the whole list in one page.")
+    previous = serializers.URLField(allow_null=True)
+    results = FontFamilySerializer(many=True)
+
+
+# --- Postprocessing -------------------------------------------------------------
+
+PROBLEM_RESPONSE_NAMES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    409: "Conflict",
+    413: "PayloadTooLarge",
+    429: "TooManyRequests",
+    500: "ServerError",
+}
+
+
+def share_components(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the response headers and problem answers
+    repeated in every operation become components (#/components/headers/…,
+    #/components/responses/…) that operations refer to."""
+    components = result.setdefault("components", {})
+    headers, responses = components.setdefault("headers", {}), components.setdefault("responses", {})
+    names = {}
+    for status, name in PROBLEM_RESPONSE_NAMES.items():
+        names[status, PROBLEMS[status].description] = name
+        if status in RENDER_PROBLEMS:
+            names[status, RENDER_PROBLEMS[status].description] = "Render" + name
+    for path_item in result["paths"].values():
+        for operation in path_item.values():
+            for status, response in operation["responses"].items():
+                for header_name, header in response.get("headers", {}).items():
+                    if headers.setdefault(header_name, header) == header:
+                        response["headers"][header_name] = {"$ref": f"#/components/headers/{header_name}"}
+                name = names.get((int(status), response.get("description")))
+                if name and responses.setdefault(name, response) == response:
+                    operation["responses"][status] = {"$ref": f"#/components/responses/{name}"}
+    # No documented operation answers 405, but every path does for the methods it lacks.
+    responses.setdefault(
+        "MethodNotAllowed",
+        {
+            "description": PROBLEMS[405].description,
+            "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
+            "content": {CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        },
+    )
+    components["responses"] = dict(sorted(responses.items()))
+    return result

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from billing import views
+
+urlpatterns = [
+    path("dashboard/billing", views.billing_page, name="dash-billing"),
+    path("dashboard/billing/plan", views.change_plan, name="dash-billing-plan"),
+    path("dashboard/billing/credits", views.buy_pack, name="dash-billing-pack"),
+]

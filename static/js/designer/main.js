@@ -1,0 +1,340 @@
+// The designer: wires the state, the canvas, the panels, the server preview, saving,
+// keyboard shortcuts and the "Use via API" panel. Loaded as an ES module (no build step).
+
+import { Fonts } from "./fonts.js";
+import { Panels } from "./panels.js";
+import { describe, Preview } from "./preview.js";
+import { snippets } from "./snippets.js";
+import { Stage } from "./stage.js";
+import { defaultElement, Store } from "./store.js";
+
+const MAX_EMBED_BYTES = 700 * 1024;
+const MAX_EMBED_SIDE = 1600;
+
+const root = document.querySelector("[data-designer]");
+const config = JSON.parse(document.getElementById("designer-config").textContent);
+const store = new Store(config.template, config.fields);
+let stage = null;
+const fonts = new Fonts(config.fonts, () => stage?.render());
+stage = new Stage({ store, fonts, root });
+const panels = new Panels({
+  store,
+  fonts,
+  root,
+  onUpload: embedPicture,
+  onFocusElement: () => stage.focusSelected(),
+});
+const preview = new Preview({ store, url: config.urls.preview, csrfToken: config.csrf_token, root });
+
+const $ = (selector) => root.querySelector(selector);
+const buttons = {
+  undo: $('[data-action="undo"]'),
+  redo: $('[data-action="redo"]'),
+  save: $('[data-action="save"]'),
+};
+const saveStatus = $("[data-save-status]");
+const versionBadge = $("[data-version]");
+const titleNode = $("[data-title]");
+const toast = $("[data-toast]");
+let saving = false;
+
+// --- state → screen ----------------------------------------------------------------
+
+const DOC_CHANGES = new Set(["change", "element", "geometry", "geometry-end", "structure", "history", "size", "template", "commit"]);
+
+store.subscribe((reason) => {
+  if (reason !== "errors" && reason !== "saved") stage.render();
+  if (reason === "size" || reason === "history") {
+    if (stage.fitted) stage.fit();
+    else stage.setZoom(stage.zoom);
+  }
+  if (["selection", "structure", "history", "errors", "saved"].includes(reason)) {
+    panels.renderLayers();
+    panels.renderProperties(reason === "history");
+  } else {
+    panels.sync();
+  }
+  if (DOC_CHANGES.has(reason)) {
+    preview.schedule();
+    scheduleSnippets();
+  }
+  updateChrome();
+});
+
+function updateChrome() {
+  buttons.undo.disabled = !store.canUndo;
+  buttons.redo.disabled = !store.canRedo;
+  const dirty = store.dirty;
+  root.classList.toggle("is-dirty", dirty);
+  if (!saving) saveStatus.textContent = dirty ? "Unsaved changes" : "All changes saved";
+  versionBadge.textContent = `v${store.version}`;
+  titleNode.textContent = store.doc.name || "Untitled";
+  document.title = `${dirty ? "• " : ""}${store.doc.name} · Designer · Imagior`;
+}
+
+// --- adding elements -----------------------------------------------------------------
+
+const BASE_NAMES = { text: "text", rect: "rectangle", ellipse: "ellipse", image: "image", qr_code: "qr" };
+
+for (const button of root.querySelectorAll("[data-add]")) {
+  button.addEventListener("click", () => {
+    const type = button.dataset.add;
+    const element = defaultElement(type, config.fields, store.doc, store.uniqueName(BASE_NAMES[type]));
+    store.add(element);
+    stage.focusSelected();
+  });
+}
+
+// --- toolbar -------------------------------------------------------------------------
+
+const actions = {
+  undo: () => store.undo(),
+  redo: () => store.redo(),
+  save: () => save(),
+  "zoom-in": () => stage.zoomBy(1),
+  "zoom-out": () => stage.zoomBy(-1),
+  "zoom-fit": () => stage.fit(),
+  "zoom-100": () => stage.setZoom(1),
+  preview: () => preview.run({ force: true }),
+  template: () => store.select(null),
+};
+for (const button of root.querySelectorAll("[data-action]")) {
+  button.addEventListener("click", () => actions[button.dataset.action]?.());
+}
+
+const overlayToggle = $("[data-overlay-toggle]");
+overlayToggle.addEventListener("change", () => {
+  root.classList.toggle("shows-preview", overlayToggle.checked);
+  if (overlayToggle.checked) preview.run();
+});
+const autoToggle = $("[data-auto-preview]");
+autoToggle.addEventListener("change", () => {
+  preview.auto = autoToggle.checked;
+  if (preview.auto) preview.schedule();
+});
+
+// Tabs of the right-hand panel.
+const tabs = [...root.querySelectorAll('[role="tab"]')];
+function showTab(tab) {
+  for (const other of tabs) {
+    const selected = other === tab;
+    other.setAttribute("aria-selected", selected ? "true" : "false");
+    other.tabIndex = selected ? 0 : -1;
+    document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
+  }
+  if (tab.dataset.tab === "api") renderSnippets();
+}
+for (const tab of tabs) {
+  tab.addEventListener("click", () => showTab(tab));
+  tab.addEventListener("keydown", (event) => {
+    if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+    const next = tabs[(tabs.indexOf(tab) + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+    next.focus();
+    showTab(next);
+  });
+}
+
+// --- "Use via API" -------------------------------------------------------------------
+
+let snippetTimer = null;
+function scheduleSnippets() {
+  clearTimeout(snippetTimer);
+  snippetTimer = setTimeout(renderSnippets, 300);
+}
+
+function renderSnippets() {
+  const code = snippets({
+    templateId: store.id,
+    elements: store.body().elements,
+    endpoint: config.urls.api_images,
+  });
+  for (const [language, text] of Object.entries(code)) {
+    const node = root.querySelector(`[data-snippet="${language}"]`);
+    if (node) node.textContent = text;
+  }
+  const names = $("[data-element-names]");
+  names.replaceChildren(
+    ...store.doc.elements.map((element) => {
+      const item = document.createElement("li");
+      const code = document.createElement("code");
+      code.textContent = element.name;
+      item.append(code, ` — ${element.type}`);
+      return item;
+    }),
+  );
+}
+
+for (const button of root.querySelectorAll("[data-copy]")) {
+  button.addEventListener("click", async () => {
+    const text = root.querySelector(`[data-snippet="${button.dataset.copy}"]`).textContent;
+    try {
+      await navigator.clipboard.writeText(text);
+      flash("Copied to the clipboard.");
+    } catch {
+      flash("Copying was refused by the browser: select the text and copy it.");
+    }
+  });
+}
+
+// --- saving --------------------------------------------------------------------------
+
+async function save({ overwrite = false } = {}) {
+  if (saving) return;
+  store.checkpoint();
+  saving = true;
+  buttons.save.disabled = true;
+  saveStatus.textContent = "Saving…";
+  const headers = { "Content-Type": "application/json", "X-CSRFToken": config.csrf_token };
+  if (overwrite) headers["X-Overwrite"] = "1";
+  try {
+    const response = await fetch(config.urls.save, {
+      method: "PUT",
+      credentials: "same-origin",
+      headers,
+      body: JSON.stringify({ ...store.body(), version: store.version }),
+    });
+    const data = await response.json().catch(() => ({}));
+    saving = false;
+    if (response.ok) {
+      store.setErrors([]);
+      store.markSaved(data.template);
+      flash(`Saved — version ${data.template.version}.`);
+    } else if (response.status === 409) {
+      saveStatus.textContent = "Changed elsewhere";
+      if (window.confirm(`${data.errors[0].message}\n\nOverwrite it with your version?`)) save({ overwrite: true });
+    } else if (response.status === 401) {
+      saveStatus.textContent = "Not saved: log in again (in another tab) and save.";
+    } else {
+      store.setErrors(data.errors || []);
+      const first = (data.errors || [])[0];
+      saveStatus.textContent = "Not saved: fix the marked fields";
+      flash(first ? `Not saved. ${describe(store, first.field)}: ${first.message}` : "Not saved.", true);
+      selectFirstError();
+    }
+  } catch {
+    saving = false;
+    saveStatus.textContent = "Not saved: the server could not be reached";
+  } finally {
+    saving = false;
+    buttons.save.disabled = false;
+    updateChrome();
+  }
+}
+
+function selectFirstError() {
+  const match = store.errors.map((e) => /^elements\[(\d+)\]/.exec(e.field || "")).find(Boolean);
+  if (match) {
+    const element = store.doc.elements[Number(match[1])];
+    if (element) store.select(element.uid);
+  } else if (store.errors.length) {
+    store.select(null);
+  }
+}
+
+let toastTimer = null;
+function flash(message, isError = false) {
+  toast.textContent = message;
+  toast.classList.toggle("is-error", isError);
+  toast.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    toast.hidden = true;
+  }, 4000);
+}
+
+window.addEventListener("beforeunload", (event) => {
+  if (store.dirty) {
+    event.preventDefault();
+    event.returnValue = "";
+  }
+});
+
+// --- keyboard ------------------------------------------------------------------------
+
+document.addEventListener("keydown", (event) => {
+  const mod = event.ctrlKey || event.metaKey;
+  const key = event.key.toLowerCase();
+  if (mod && key === "s") {
+    event.preventDefault();
+    save();
+    return;
+  }
+  // Form fields keep their own undo and arrow keys; tabs use the arrows to switch.
+  if (event.target.closest('input, textarea, select, [contenteditable], [role="tab"]')) return;
+  if (mod && ((key === "z" && event.shiftKey) || key === "y")) {
+    event.preventDefault();
+    store.redo();
+    return;
+  }
+  if (mod && key === "z") {
+    event.preventDefault();
+    store.undo();
+    return;
+  }
+  const element = store.selection;
+  if (event.key === "Escape") {
+    store.select(null);
+    return;
+  }
+  if (!element || mod || event.altKey) return;
+  const locked = store.isLocked(element.uid);
+  if ((event.key === "Delete" || event.key === "Backspace") && !locked) {
+    event.preventDefault();
+    store.remove(element.uid);
+    return;
+  }
+  const steps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[event.key];
+  if (steps && !locked) {
+    event.preventDefault();
+    const by = event.shiftKey ? 10 : 1;
+    store.updateElement(element.uid, { x: element.x + steps[0] * by, y: element.y + steps[1] * by });
+  }
+});
+
+// --- uploads -------------------------------------------------------------------------
+
+/** A picture file as a `data:` URI, downscaled to at most 1600 px a side; refused over 700 KB. */
+async function embedPicture(file) {
+  if (!/^image\/(png|jpeg|webp|gif)$/.test(file.type)) {
+    throw new Error("Choose a PNG, JPEG, WebP or GIF picture.");
+  }
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    throw new Error("This file could not be read as a picture.");
+  }
+  const scale = Math.min(1, MAX_EMBED_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+  canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close();
+  // JPEG for photos; PNG keeps the transparency PNG, GIF and WebP files may have.
+  const uri = file.type === "image/jpeg" ? canvas.toDataURL("image/jpeg", 0.85) : canvas.toDataURL("image/png");
+  if (uri.length > MAX_EMBED_BYTES) {
+    const kb = Math.round(uri.length / 1024);
+    throw new Error(
+      `Still ${kb} KB after downscaling to ${canvas.width}×${canvas.height}; the limit is 700 KB. ` +
+        "Use a smaller picture, a JPEG, or host it and paste its https URL.",
+    );
+  }
+  return uri;
+}
+
+// --- start ---------------------------------------------------------------------------
+
+stage.render();
+stage.fit();
+panels.renderLayers();
+panels.renderProperties(true);
+updateChrome();
+renderSnippets();
+preview.run({ force: true });
+root.classList.add("is-ready");
+
+// A read-only handle for debugging and the browser tests: the document as it would be saved.
+window.imagiorDesigner = Object.freeze({
+  state: () => ({ ...store.body(), version: store.version, selected: store.selection?.name ?? null }),
+  dirty: () => store.dirty,
+});

@@ -1,0 +1,325 @@
+"""The designer's pages and its JSON endpoints (session-authenticated, CSRF-protected).
+
+Every template is looked up with `get_template_for(request.user, …)`: another
+account's template is a 404. Saving, creating, duplicating and deleting call the
+same domain functions as the API; the preview is rendered by the API's pipeline
+but never charged and never stored (templates_app/previews.py).
+"""
+
+import json
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from templates_app import previews, rendering, services
+from templates_app.elements import COMMON, FIELDS, TEMPLATE_FIELDS, InvalidInput
+from templates_app.models import DesignTemplate, UserFont
+from templates_app.rendering import fonts
+
+SIZE_PRESETS = [
+    ("1200x630", "Social card · 1200 × 630", 1200, 630),
+    ("1080x1080", "Square post · 1080 × 1080", 1080, 1080),
+    ("1080x1920", "Story · 1080 × 1920", 1080, 1920),
+    ("custom", "Custom size", None, None),
+]
+
+
+def gallery_url() -> str:
+    """The dashboard's template gallery (templates_app/views.py)."""
+    return reverse("dash-templates")
+
+
+def json_login_required(view):
+    """Like login_required, but a JSON 401 instead of a redirect (the callers are fetch())."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return _errors([{"field": "", "code": "authentication_required", "message": "Log in again."}], status=401)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _errors(errors: list[dict], status: int = 400) -> JsonResponse:
+    return JsonResponse({"errors": errors}, status=status)
+
+
+def _json_body(request):
+    try:
+        return json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def field_table() -> dict:
+    """SPEC §4's element fields as the designer's properties panel reads them (elements.FIELDS)."""
+
+    def describe(spec):
+        return {
+            "kind": spec.kind,
+            "default": spec.default,
+            "nullable": spec.nullable,
+            "minimum": spec.minimum,
+            "maximum": spec.maximum,
+            "choices": list(spec.choices),
+            "max_length": spec.max_length,
+            "required": spec.required,
+        }
+
+    return {
+        "common": {name: describe(spec) for name, spec in COMMON.items()},
+        "types": {kind: {name: describe(spec) for name, spec in table.items()} for kind, table in FIELDS.items()},
+        "template": {name: describe(spec) for name, spec in TEMPLATE_FIELDS.items()},
+    }
+
+
+def font_table(user) -> list[dict]:
+    """The catalogue's families with their files' static URLs (for @font-face), then the account's."""
+    files = fonts.FAMILIES
+    table = []
+    for entry in fonts.catalogue():
+        table.append(
+            {
+                "family": entry["family"],
+                "weights": entry["weights"],
+                "italic": entry["italic"],
+                "category": entry["category"],
+                "files": [
+                    {
+                        "url": static(f"fonts/{file.path}"),
+                        "italic": file.italic,
+                        "weight": f"{file.weight_min} {file.weight_max}" if file.variable else str(file.weight_min),
+                    }
+                    for file in files[entry["family"]]
+                ],
+            }
+        )
+    account: dict[str, dict] = {}
+    for font in UserFont.objects.filter(owner=user):
+        family = account.setdefault(
+            font.family.casefold(),
+            {"family": font.family, "weights": [], "italic": False, "category": "account", "files": []},
+        )
+        family["weights"] = sorted({*family["weights"], font.weight})
+        family["italic"] = family["italic"] or font.italic
+    return table + list(account.values())
+
+
+def template_body(template: DesignTemplate) -> dict:
+    return {
+        "id": template.public_id,
+        "name": template.name,
+        "width": template.width,
+        "height": template.height,
+        "background": template.background,
+        "version": template.version,
+        "elements": template.elements,
+    }
+
+
+# --- Pages ----------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def designer(request, template_id: str):
+    """The editor of one template."""
+    template = services.get_template_for(request.user, template_id)
+    config = {
+        "template": template_body(template),
+        "csrf_token": get_token(request),
+        "fields": field_table(),
+        "fonts": font_table(request.user),
+        "urls": {
+            "preview": reverse("designer-preview", args=[template.public_id]),
+            "save": reverse("designer-save", args=[template.public_id]),
+            "gallery": gallery_url(),
+            "api_images": settings.PUBLIC_BASE_URL + "/api/v1/images",
+            "api_schema": settings.PUBLIC_BASE_URL + f"/api/v1/templates/{template.public_id}/schema",
+        },
+        "limits": {"max_preview_pixels": previews.MAX_PREVIEW_PIXELS, "max_upload_bytes": 700 * 1024},
+    }
+    languages = [("curl", "curl"), ("python", "Python (requests)"), ("javascript", "JavaScript (fetch)")]
+    return render(
+        request,
+        "templates_app/designer.html",
+        {"template": template, "config": config, "snippet_languages": languages},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def new_template(request):
+    """Pick a name and a size preset, then open the designer on the new template."""
+    errors: list[dict] = []
+    values = {"name": "Untitled template", "preset": "1200x630", "width": 1200, "height": 630}
+    if request.method == "POST":
+        values = {
+            "name": request.POST.get("name", "").strip() or "Untitled template",
+            "preset": request.POST.get("preset", "1200x630"),
+            "width": request.POST.get("width", ""),
+            "height": request.POST.get("height", ""),
+        }
+        preset = next((p for p in SIZE_PRESETS if p[0] == values["preset"]), None)
+        if preset is None:
+            errors.append({"field": "preset", "message": "Choose a size."})
+        else:
+            width, height = preset[2], preset[3]
+            if width is None:
+                width, height = _int_or_none(values["width"]), _int_or_none(values["height"])
+            try:
+                template = services.create_template(
+                    owner=request.user,
+                    data={"name": values["name"], "width": width, "height": height, "background": "#ffffff"},
+                )
+            except InvalidInput as exc:
+                errors = exc.errors
+            else:
+                return redirect("designer", template.public_id)
+    return render(
+        request,
+        "templates_app/new_template.html",
+        {
+            "presets": SIZE_PRESETS,
+            "values": values,
+            "errors": {error["field"]: error["message"] for error in errors},
+            "gallery_url": gallery_url(),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value or None
+
+
+@login_required
+@require_POST
+def duplicate_template(request, template_id: str):
+    original = services.get_template_for(request.user, template_id)
+    copy = services.create_template(
+        owner=request.user,
+        data={
+            "name": f"Copy of {original.name}"[:200],
+            "width": original.width,
+            "height": original.height,
+            "background": original.background,
+            "elements": original.elements,
+        },
+    )
+    messages.success(request, f"Duplicated “{original.name}”.")
+    if request.POST.get("next") == "designer":
+        return redirect("designer", copy.public_id)
+    return redirect(gallery_url())
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def delete_template(request, template_id: str):
+    """GET asks for confirmation; POST deletes (rendered images keep their files)."""
+    template = services.get_template_for(request.user, template_id)
+    if request.method == "POST":
+        name = template.name
+        services.delete_template(template=template)
+        messages.success(request, f"Deleted “{name}”.")
+        return redirect(gallery_url())
+    return render(request, "templates_app/delete_template.html", {"template": template, "gallery_url": gallery_url()})
+
+
+@login_required
+@require_safe
+def thumbnail(request, template_id: str):
+    """The owner's view of a template's thumbnail (the gallery's <img>)."""
+    template = services.get_template_for(request.user, template_id)
+    response = _thumbnail_response(template)
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@require_safe
+@cache_control(public=True, max_age=86400)
+def public_thumbnail(request, token: str, filename: str):
+    """A thumbnail by its unguessable path (the API's `preview_url`); changes with every version."""
+    template = get_object_or_404(DesignTemplate, thumbnail=f"thumbnails/{token}/{filename}")
+    return _thumbnail_response(template)
+
+
+def _thumbnail_response(template: DesignTemplate) -> FileResponse:
+    if not template.thumbnail:
+        raise Http404
+    try:
+        handle = default_storage.open(template.thumbnail.name)
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- JSON endpoints -------------------------------------------------------------
+
+
+@json_login_required
+@require_POST
+def preview(request, template_id: str):
+    """POST an unsaved template body → the PNG the API would render (free, never stored)."""
+    template = services.get_template_for(request.user, template_id)
+    data = _json_body(request)
+    if not isinstance(data, dict):
+        return _errors([{"field": "body", "code": "invalid_json", "message": "Send the template as a JSON object."}])
+    try:
+        result = previews.render_preview(user=request.user, template=template, data=data)
+    except InvalidInput as exc:
+        return _errors(exc.errors)
+    except rendering.RenderError as exc:
+        element = getattr(exc, "element", None)
+        return _errors([{"field": _element_path(data, element), "code": exc.code, "message": exc.message}])
+    response = HttpResponse(result.content, content_type="image/png")
+    response["Cache-Control"] = "no-store"
+    response["X-Preview-Scale"] = f"{result.width / max(1, data.get('width') or 1):.4f}"
+    return response
+
+
+def _element_path(data: dict, name: str | None) -> str:
+    """`elements[i]` for the element a render error names, so the designer can point at it."""
+    for index, element in enumerate(data.get("elements") or []):
+        if isinstance(element, dict) and name and element.get("name") == name:
+            return f"elements[{index}]"
+    return ""
+
+
+@json_login_required
+@require_http_methods(["PUT"])
+def save(request, template_id: str):
+    """PUT the whole template (as the API's PUT) → the saved template with its new version."""
+    template = services.get_template_for(request.user, template_id)
+    data = _json_body(request)
+    if not isinstance(data, dict):
+        return _errors([{"field": "body", "code": "invalid_json", "message": "Send the template as a JSON object."}])
+    expected = data.pop("version", None)
+    if expected is not None and expected != template.version:
+        message = (
+            f"This template was changed elsewhere (now version {template.version}, you edited {expected}). "
+            "Reload to see the other change, or save again to overwrite it."
+        )
+        if not request.headers.get("X-Overwrite"):
+            return _errors([{"field": "version", "code": "version_conflict", "message": message}], status=409)
+    try:
+        template = services.update_template(template=template, data=data, partial=False)
+    except InvalidInput as exc:
+        return _errors(exc.errors)
+    return JsonResponse({"template": template_body(template)})

@@ -1,0 +1,93 @@
+"""Renders that are never charged and leave no Image row: the designer's preview and
+the gallery's thumbnails. Same pipeline as the API (prepare_document → prefetch →
+run_render), so what the designer shows is what the API returns."""
+
+import math
+import secrets
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+
+from templates_app import fetch, render_runner, rendering
+from templates_app.elements import clean_template
+from templates_app.models import DesignTemplate
+from templates_app.services import prepare_document
+
+# The designer's preview stays small enough to come back fast: bigger templates are
+# previewed at a reduced scale (the browser scales it back up to the canvas).
+MAX_PREVIEW_PIXELS = 4_000_000
+THUMBNAIL_WIDTH = 400
+
+
+def fitting_scale(width: int, height: int, max_pixels: int) -> float:
+    """1, or the scale at which width×height fits in max_pixels."""
+    if width * height <= max_pixels:
+        return 1.0
+    return math.sqrt(max_pixels / (width * height))
+
+
+def _render(user, template: DesignTemplate, *, scale: float) -> rendering.RenderResult:
+    document, _modifications, _warnings = prepare_document(user=user, template=template)
+    rendering.check_output_size(template.width, template.height, scale)
+    document["images"] = fetch.prefetch_sources(document["elements"])
+    rendering.check_sources(document["elements"], document["images"])
+    return render_runner.run_render(document, fmt="png", scale=scale, quality=90, watermark=False)
+
+
+def render_preview(*, user, template: DesignTemplate, data: dict) -> rendering.RenderResult:
+    """A PNG of `data` (an unsaved template body, validated like a PUT) as the API would draw it.
+
+    Free: nothing is charged or stored. Raises InvalidInput or RenderError.
+    """
+    clean = clean_template(data)
+    draft = DesignTemplate(owner=user, public_id=template.public_id, **clean)
+    return _render(user, draft, scale=fitting_scale(draft.width, draft.height, MAX_PREVIEW_PIXELS))
+
+
+def render_thumbnail(*, template_id: int) -> bool:
+    """Render and store a template's ~400 px wide thumbnail, unless it is already current.
+
+    Returns whether a new thumbnail was stored. Safe to run twice or out of order: a
+    render of an older version never replaces a newer one.
+    """
+    template = DesignTemplate.objects.select_related("owner").filter(pk=template_id).first()
+    if template is None or (template.thumbnail_version == template.version and template.thumbnail):
+        return False
+    version = template.version
+    scale = min(1.0, THUMBNAIL_WIDTH / template.width)
+    try:
+        result = _render(template.owner, template, scale=scale)
+    except rendering.RenderError:
+        # A picture that cannot be fetched right now, say: the gallery keeps its placeholder.
+        return False
+    old_name = template.thumbnail.name if template.thumbnail else ""
+    storage = template.thumbnail.storage
+    name = storage.save(f"thumbnails/{secrets.token_urlsafe(24)}/{template.public_id}.png", ContentFile(result.content))
+    with transaction.atomic():
+        stored = DesignTemplate.objects.filter(pk=template.pk, thumbnail_version__lt=version).update(
+            thumbnail=name, thumbnail_version=version
+        )
+    if not stored:  # a newer render got there first
+        storage.delete(name)
+        return False
+    if old_name:
+        storage.delete(old_name)
+    return True
+
+
+def refresh_thumbnail_later(template: DesignTemplate) -> None:
+    """Queue a thumbnail render once the current transaction commits."""
+    from templates_app.tasks import refresh_thumbnail  # tasks import services, which import this lazily
+
+    template_id = template.pk
+    transaction.on_commit(lambda: refresh_thumbnail.enqueue(template_id=template_id))
+
+
+def public_thumbnail_url(template: DesignTemplate) -> str | None:
+    """The absolute, unguessable URL of the current thumbnail (the API's `preview_url`), or None."""
+    if not template.thumbnail:
+        return None
+    _folder, token, filename = template.thumbnail.name.split("/")
+    return settings.PUBLIC_BASE_URL + reverse("template-thumbnail-public", args=[token, filename])

@@ -1,0 +1,375 @@
+"""The designer's endpoints and pages, and the gallery thumbnails (templates_app/designer.py, previews.py)."""
+
+import io
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from PIL import Image as PILImage
+
+from billing.models import LedgerEntry
+from templates_app import previews, services
+from templates_app.elements import clean_template
+from templates_app.models import DesignTemplate, Image
+from templates_app.tasks import refresh_thumbnail
+
+RED, BLUE, WHITE = (220, 30, 40), (30, 60, 220), (255, 255, 255)
+
+
+def card(**changes) -> dict:
+    """A 600×300 white card with a red bar on the left."""
+    body = {
+        "name": "Card",
+        "width": 600,
+        "height": 300,
+        "background": "#ffffff",
+        "elements": [{"name": "bar", "type": "rect", "x": 0, "y": 0, "width": 200, "height": 300, "fill": "#dc1e28"}],
+    }
+    return {**body, **changes}
+
+
+def pixels(content: bytes) -> PILImage.Image:
+    return PILImage.open(io.BytesIO(content)).convert("RGB")
+
+
+def close_to(actual, expected, tolerance: int = 10) -> bool:
+    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=True))
+
+
+@pytest.fixture
+def alice_client(alice):
+    client = Client()
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def bob_client(bob):
+    client = Client()
+    client.force_login(bob)
+    return client
+
+
+@pytest.fixture
+def template(alice):
+    return DesignTemplate.objects.create(owner=alice, **clean_template(card()))
+
+
+def post_json(client, url, body, method="post"):
+    return getattr(client, method)(url, data=json.dumps(body), content_type="application/json")
+
+
+# --- preview ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_preview_renders_the_posted_unsaved_elements(alice_client, template):
+    body = card()
+    body["elements"].append(
+        {"name": "dot", "type": "ellipse", "x": 400, "y": 100, "width": 100, "height": 100, "fill": "#1e3cdc"}
+    )
+    response = post_json(alice_client, reverse("designer-preview", args=[template.public_id]), body)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    image = pixels(response.content)
+    assert image.size == (600, 300)
+    assert close_to(image.getpixel((100, 150)), RED)
+    assert close_to(image.getpixel((450, 150)), BLUE)  # the unsaved ellipse
+    assert close_to(image.getpixel((300, 150)), WHITE)
+    template.refresh_from_db()
+    assert len(template.elements) == 1 and template.version == 1  # nothing saved
+
+
+@pytest.mark.django_db
+def test_preview_is_free_and_leaves_no_image(alice_client, alice, template):
+    ledger_rows = LedgerEntry.objects.count()
+    balance = alice.billing.balance
+    response = post_json(alice_client, reverse("designer-preview", args=[template.public_id]), card())
+    assert response.status_code == 200
+    assert LedgerEntry.objects.count() == ledger_rows
+    assert Image.objects.count() == 0
+    alice.billing.refresh_from_db()
+    assert alice.billing.balance == balance
+
+
+@pytest.mark.django_db
+def test_preview_of_a_huge_template_is_rendered_at_a_reduced_scale(alice_client, template):
+    body = card(width=4000, height=4000)
+    body["elements"][0].update(width=2000, height=4000)
+    response = post_json(alice_client, reverse("designer-preview", args=[template.public_id]), body)
+    assert response.status_code == 200
+    image = pixels(response.content)
+    assert image.size[0] * image.size[1] <= previews.MAX_PREVIEW_PIXELS
+    assert image.size == (2000, 2000)
+    assert close_to(image.getpixel((500, 1000)), RED)
+    assert close_to(image.getpixel((1500, 1000)), WHITE)
+    assert float(response["X-Preview-Scale"]) == pytest.approx(0.5)
+
+
+@pytest.mark.django_db
+def test_preview_returns_field_errors(alice_client, template):
+    body = card()
+    body["elements"][0]["fill"] = "red"
+    body["elements"].append({"name": "Bad Name", "type": "rect", "width": 10, "height": 10})
+    response = post_json(alice_client, reverse("designer-preview", args=[template.public_id]), body)
+    assert response.status_code == 400
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert fields == {"elements[0].fill", "elements[1].name"}
+
+
+@pytest.mark.django_db
+def test_preview_refuses_a_body_that_is_not_json(alice_client, template):
+    response = alice_client.post(
+        reverse("designer-preview", args=[template.public_id]), data="{nope", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == "invalid_json"
+
+
+@pytest.mark.django_db
+def test_preview_names_an_image_that_cannot_be_drawn(alice_client, template):
+    body = card()
+    body["elements"].append(
+        {"name": "photo", "type": "image", "width": 50, "height": 50, "src": "data:image/png;base64,bm90IGFuIGltYWdl"}
+    )
+    response = post_json(alice_client, reverse("designer-preview", args=[template.public_id]), body)
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["code"] == "image_fetch_failed"
+    assert error["field"] == "elements[1]"
+
+
+@pytest.mark.django_db
+def test_preview_refuses_another_accounts_template(bob_client, template):
+    response = post_json(bob_client, reverse("designer-preview", args=[template.public_id]), card())
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_preview_requires_login(client, template):
+    response = post_json(client, reverse("designer-preview", args=[template.public_id]), card())
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "authentication_required"
+
+
+@pytest.mark.django_db
+def test_preview_requires_the_csrf_token(alice, template):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    response = post_json(client, reverse("designer-preview", args=[template.public_id]), card())
+    assert response.status_code == 403
+
+
+# --- save -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_save_replaces_the_template_and_bumps_its_version(alice_client, template):
+    body = card(name="Renamed", background=None)
+    body["elements"][0]["x"] = 50
+    response = post_json(alice_client, reverse("designer-save", args=[template.public_id]), body, method="put")
+    assert response.status_code == 200
+    saved = response.json()["template"]
+    assert saved["version"] == 2 and saved["name"] == "Renamed" and saved["background"] is None
+    template.refresh_from_db()
+    assert template.version == 2
+    assert template.elements[0]["x"] == 50
+    assert template.elements[0]["rotation"] == 0  # defaults filled in as by the API
+
+
+@pytest.mark.django_db
+def test_save_returns_field_errors_and_changes_nothing(alice_client, template):
+    body = card()
+    body["elements"].append({"name": "bar", "type": "text", "width": 10, "height": 10, "font_size": -1})
+    response = post_json(alice_client, reverse("designer-save", args=[template.public_id]), body, method="put")
+    assert response.status_code == 400
+    errors = {(e["field"], e["code"]) for e in response.json()["errors"]}
+    assert ("elements[1].name", "duplicate") in errors
+    assert ("elements[1].font_size", "invalid") in errors
+    template.refresh_from_db()
+    assert template.version == 1
+
+
+@pytest.mark.django_db
+def test_save_detects_a_change_made_elsewhere(alice_client, template):
+    services.update_template(template=template, data={"name": "From the API"}, partial=True)
+    url = reverse("designer-save", args=[template.public_id])
+    response = post_json(alice_client, url, {**card(), "version": 1}, method="put")
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "version_conflict"
+    response = alice_client.put(
+        url, data=json.dumps({**card(), "version": 1}), content_type="application/json", HTTP_X_OVERWRITE="1"
+    )
+    assert response.status_code == 200
+    assert response.json()["template"]["version"] == 3
+
+
+@pytest.mark.django_db
+def test_save_refuses_another_accounts_template_and_anonymous_users(bob_client, client, template):
+    url = reverse("designer-save", args=[template.public_id])
+    assert post_json(bob_client, url, card(), method="put").status_code == 404
+    assert post_json(client, url, card(), method="put").status_code == 401
+    template.refresh_from_db()
+    assert template.version == 1
+
+
+@pytest.mark.django_db
+def test_save_accepts_only_put(alice_client, template):
+    response = post_json(alice_client, reverse("designer-save", args=[template.public_id]), card())
+    assert response.status_code == 405
+
+
+# --- pages: designer, new, duplicate, delete ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_designer_page_carries_the_template_and_no_inline_script(alice_client, template):
+    response = alice_client.get(reverse("designer", args=[template.public_id]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="designer-config"' in html and 'type="module"' in html
+    config = json.loads(html.split('id="designer-config" type="application/json">')[1].split("</script>")[0])
+    assert config["template"]["id"] == template.public_id
+    assert set(config["fields"]["types"]) == {"text", "rect", "ellipse", "image", "qr_code"}
+    assert "font_family" in config["fields"]["types"]["text"]
+    assert any(font["family"] == "Inter" for font in config["fonts"])
+    assert "YOUR_API_KEY" in html or "data-snippet" in html
+    assert " style=" not in html and " onclick=" not in html
+    assert "Content-Security-Policy" in response.headers
+
+
+@pytest.mark.django_db
+def test_the_designer_page_refuses_another_account_and_asks_anonymous_users_to_log_in(bob_client, client, template):
+    assert bob_client.get(reverse("designer", args=[template.public_id])).status_code == 404
+    response = client.get(reverse("designer", args=[template.public_id]))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("form", "size"),
+    [
+        ({"preset": "1080x1920"}, (1080, 1920)),
+        ({"preset": "custom", "width": "800", "height": "200"}, (800, 200)),
+    ],
+)
+def test_new_template_uses_the_chosen_size(alice_client, alice, form, size):
+    response = alice_client.post(reverse("designer-new"), {"name": "Story", **form})
+    template = DesignTemplate.objects.get(owner=alice)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("designer", args=[template.public_id])
+    assert (template.width, template.height, template.name) == (*size, "Story")
+
+
+@pytest.mark.django_db
+def test_new_template_shows_errors_for_a_bad_custom_size(alice_client, alice):
+    response = alice_client.post(reverse("designer-new"), {"name": "x", "preset": "custom", "width": "0"})
+    assert response.status_code == 400
+    assert not DesignTemplate.objects.filter(owner=alice).exists()
+    assert "at least 1" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_duplicate_copies_the_design(alice_client, alice, template):
+    response = alice_client.post(reverse("designer-duplicate", args=[template.public_id]))
+    assert response.status_code == 302
+    copy = DesignTemplate.objects.exclude(pk=template.pk).get(owner=alice)
+    assert copy.name == "Copy of Card"
+    assert copy.elements == template.elements and copy.public_id != template.public_id
+
+
+@pytest.mark.django_db
+def test_delete_asks_first_then_deletes(alice_client, bob_client, template):
+    url = reverse("designer-delete", args=[template.public_id])
+    assert alice_client.get(url).status_code == 200
+    assert DesignTemplate.objects.filter(pk=template.pk).exists()
+    assert bob_client.post(url).status_code == 404
+    assert alice_client.post(url).status_code == 302
+    assert not DesignTemplate.objects.filter(pk=template.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_gallery_searches_and_links_to_the_designer(alice_client, alice, template):
+    DesignTemplate.objects.create(owner=alice, **card(name="Other"))
+    response = alice_client.get(reverse("dash-templates"), {"q": "card"})
+    html = response.content.decode()
+    assert reverse("designer", args=[template.public_id]) in html
+    assert "Other" not in html
+
+
+# --- thumbnails ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_task_renders_a_400_px_thumbnail(template):
+    assert refresh_thumbnail.call(template_id=template.pk) is True
+    template.refresh_from_db()
+    assert template.thumbnail_version == template.version
+    with template.thumbnail.open("rb") as handle:
+        image = pixels(handle.read())
+    assert image.size == (400, 200)
+    assert close_to(image.getpixel((60, 100)), RED)  # the bar is the left third
+    assert close_to(image.getpixel((200, 100)), WHITE)
+    assert refresh_thumbnail.call(template_id=template.pk) is False  # already current
+
+
+@pytest.mark.django_db
+def test_a_save_replaces_the_thumbnail(template, django_capture_on_commit_callbacks):
+    refresh_thumbnail.call(template_id=template.pk)
+    template.refresh_from_db()
+    old_name = template.thumbnail.name
+    body = card()
+    body["elements"][0]["fill"] = "#1e3cdc"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_template(template=template, data=body, partial=False)
+    template.refresh_from_db()
+    assert template.thumbnail_version == 2 and template.thumbnail.name != old_name
+    assert not template.thumbnail.storage.exists(old_name)
+    with template.thumbnail.open("rb") as handle:
+        assert close_to(pixels(handle.read()).getpixel((60, 100)), BLUE)
+
+
+@pytest.mark.django_db
+def test_creating_a_template_queues_its_thumbnail(alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        template = services.create_template(owner=alice, data=card())
+    template.refresh_from_db()
+    assert template.thumbnail and template.thumbnail_version == 1
+
+
+@pytest.mark.django_db
+def test_the_thumbnail_is_served_to_its_owner_only(alice_client, bob_client, template):
+    url = reverse("template-thumbnail", args=[template.public_id])
+    assert alice_client.get(url).status_code == 404  # not rendered yet
+    refresh_thumbnail.call(template_id=template.pk)
+    response = alice_client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert bob_client.get(url).status_code == 404
+    gallery = alice_client.get(reverse("dash-templates")).content.decode()
+    assert url in gallery
+
+
+@pytest.mark.django_db
+def test_the_api_preview_url_is_the_unguessable_thumbnail(api, client, template):
+    assert api.get(f"/api/v1/templates/{template.public_id}").json()["preview_url"] is None
+    refresh_thumbnail.call(template_id=template.pk)
+    preview_url = api.get(f"/api/v1/templates/{template.public_id}").json()["preview_url"]
+    path = preview_url.removeprefix("https://img.example.test")
+    token = path.split("/")[3]
+    assert len(token) >= 32
+    response = client.get(path)  # no login, no key: the URL is the capability
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert client.get(path.replace(token, "x" * len(token))).status_code == 404
+
+
+@pytest.mark.django_db
+def test_deleting_a_template_deletes_its_thumbnail(template):
+    refresh_thumbnail.call(template_id=template.pk)
+    template.refresh_from_db()
+    name = template.thumbnail.name
+    services.delete_template(template=template)
+    assert not DesignTemplate.objects.filter(pk=template.pk).exists()
+    from django.core.files.storage import default_storage
+
+    assert not default_storage.exists(name)
