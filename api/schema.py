@@ -25,6 +25,7 @@ from templates_app.elements import (
     fields_for,
 )
 from templates_app.models import Image, WebhookSubscription
+from templates_app.schema import base_field_schema
 
 # --- Problems (RFC 9457) --------------------------------------------------------
 
@@ -233,18 +234,9 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
 def field_schema(spec: Field) -> dict:
     """The OpenAPI 3.0 schema of one element or template field."""
-    if spec.kind == "choice":
-        schema: dict = {"type": "string", "enum": list(spec.choices)}
-    elif spec.kind == "color":
-        schema = {"type": "string", "pattern": COLOR_RE.pattern, "example": "#0b0d12"}
-    else:
-        schema = {"type": spec.kind}
-    if spec.minimum is not None:
-        schema["minimum"] = spec.minimum
-    if spec.maximum is not None:
-        schema["maximum"] = spec.maximum
-    if spec.max_length is not None:
-        schema["maxLength"] = spec.max_length
+    schema = base_field_schema(spec)
+    if spec.kind == "color":
+        schema["example"] = "#0b0d12"
     if spec.nullable:
         schema["nullable"] = True
     if spec.default is not None or spec.nullable:

@@ -16,9 +16,10 @@ from templates_app.models import DesignTemplate
 JSON_TYPES = {"number": "number", "integer": "integer", "boolean": "boolean", "string": "string", "color": "string"}
 
 
-def field_schema(spec: Field, default) -> dict:
+def base_field_schema(spec: Field) -> dict:
+    """A field's type, enum or pattern and limits: what JSON Schema and OpenAPI 3.0 share."""
     if spec.kind == "choice":
-        schema: dict = {"enum": list(spec.choices)}
+        schema: dict = {"type": "string", "enum": list(spec.choices)}
     else:
         schema = {"type": JSON_TYPES[spec.kind]}
         if spec.kind == "color":
@@ -29,6 +30,12 @@ def field_schema(spec: Field, default) -> dict:
         schema["maximum"] = spec.maximum
     if spec.max_length is not None:
         schema["maxLength"] = spec.max_length
+    return schema
+
+
+def field_schema(spec: Field, default) -> dict:
+    """The JSON Schema 2020-12 of one field, with `default` (the template's current value)."""
+    schema = base_field_schema(spec)
     if spec.nullable:
         schema = {"anyOf": [schema, {"type": "null"}]}
     return {**schema, "default": default}

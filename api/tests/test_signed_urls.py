@@ -10,20 +10,10 @@ from billing.models import BillingAccount, LedgerEntry
 from templates_app import signed
 from templates_app.models import Image
 
-CARD = {
-    "width": 120,
-    "height": 80,
-    "background": "#ffffff",
-    "elements": [
-        {"name": "box", "type": "rect", "x": 10, "y": 10, "width": 50, "height": 50, "fill": "#ff0000"},
-        {"name": "title", "type": "text", "x": 0, "y": 60, "width": 120, "height": 20, "text": "Hi"},
-    ],
-}
-
 
 @pytest.fixture
-def template(api):
-    return api.post("/api/v1/templates", CARD, format="json").json()
+def template(small_card):
+    return small_card
 
 
 def signed_path(alice, template, ext="png", params=(("box.fill", "#00ff00"), ("title", "Hello world"))):

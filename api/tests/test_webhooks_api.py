@@ -5,21 +5,12 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from api.tests.conftest import BOX_AND_TITLE
 from api.tests.receiver import start_receiver
 from billing import ledger
 from billing.models import BillingAccount, LedgerEntry
 from templates_app import webhooks
 from templates_app.models import Image, WebhookAttempt, WebhookDelivery, WebhookSubscription
-
-CARD = {
-    "width": 120,
-    "height": 80,
-    "background": "#ffffff",
-    "elements": [
-        {"name": "box", "type": "rect", "x": 10, "y": 10, "width": 50, "height": 50, "fill": "#ff0000"},
-        {"name": "title", "type": "text", "x": 0, "y": 60, "width": 120, "height": 20, "text": "Hi"},
-    ],
-}
 
 
 @pytest.fixture
@@ -31,8 +22,8 @@ def receiver(settings):
 
 
 @pytest.fixture
-def template(api):
-    return api.post("/api/v1/templates", CARD, format="json").json()
+def template(small_card):
+    return small_card
 
 
 def subscribe(api, url, events=("image.completed", "image.failed")):
@@ -109,7 +100,7 @@ def test_an_async_render_that_fails_is_refunded_and_reported(
     photo_template = api.post(
         "/api/v1/templates",
         {
-            **CARD,
+            **BOX_AND_TITLE,
             "elements": [{"name": "photo", "type": "image", "x": 0, "y": 0, "width": 10, "height": 10, "src": ""}],
         },
         format="json",
