@@ -189,6 +189,13 @@ class ApiKey(models.Model):
         self.last_used_at = now
 
 
+class IdempotencyRecordQuerySet(models.QuerySet):
+    def prune(self, *, older_than: timedelta) -> int:
+        """Delete records older than `older_than`; returns how many."""
+        deleted, _ = self.filter(created_at__lt=timezone.now() - older_than).delete()
+        return deleted
+
+
 class IdempotencyRecord(models.Model):
     """The first answer to a POST sent with an Idempotency-Key, replayed for repeats (24 h at least)."""
 
@@ -200,6 +207,8 @@ class IdempotencyRecord(models.Model):
     response_body = models.BinaryField(null=True, blank=True)
     response_headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = IdempotencyRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,7 +1,10 @@
 """Background work of templates_app, run by the task worker (Django Tasks API)."""
 
+from datetime import timedelta
+
 from django.tasks import task
 
+from accounts.models import IdempotencyRecord
 from templates_app import services, webhooks
 
 
@@ -34,3 +37,9 @@ def refresh_thumbnail(template_id: int) -> bool:
     from templates_app import previews
 
     return previews.render_thumbnail(template_id=template_id)
+
+
+@task()
+def prune_idempotency_records() -> int:
+    """Forget Idempotency-Key answers after two days (the promise is 24 hours; scheduled daily)."""
+    return IdempotencyRecord.objects.prune(older_than=timedelta(days=2))

@@ -79,3 +79,18 @@ def test_a_key_let_go_by_a_refused_request_in_between_is_claimed_again(api, temp
     assert response.status_code == 201
     assert calls == ["raced", "raced"]
     assert IdempotencyRecord.objects.get(key="raced").completed
+
+
+def test_records_are_kept_a_day_and_pruned_after_two(api, template):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import IdempotencyRecord
+    from templates_app.tasks import prune_idempotency_records
+
+    render(api, template, "old-key")
+    render(api, template, "new-key")
+    IdempotencyRecord.objects.filter(key="old-key").update(created_at=timezone.now() - timedelta(days=3))
+    assert prune_idempotency_records.call() == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new-key"]
