@@ -23,9 +23,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
-run: $(VENV)/.installed
-	$(PY) manage.py migrate --noinput
+# Collected again only when a static file or the installed packages change.
+staticfiles/staticfiles.json: $(VENV)/.installed $(shell find static api/static -type f 2>/dev/null)
 	$(PY) manage.py collectstatic --noinput --verbosity 0
+
+run: $(VENV)/.installed staticfiles/staticfiles.json
+	$(PY) manage.py migrate --noinput
 	bin/run
 
 test: $(VENV)/.installed-dev

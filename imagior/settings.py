@@ -127,6 +127,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# The vendored fonts (26 MB, for the renderer and the designer's canvas) are
+# served as they are: compressing them on every collectstatic took minutes.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    *("jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br", "woff", "woff2"),
+    *("ttf", "otf", "map"),
+]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/files/"
 # Local copies of stored files the renderer needs as paths (fonts) when storage is remote.
