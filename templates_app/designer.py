@@ -144,6 +144,7 @@ def designer(request, template_id: str):
         "urls": {
             "preview": reverse("designer-preview", args=[template.public_id]),
             "save": reverse("designer-save", args=[template.public_id]),
+            "test_render": reverse("designer-test-render", args=[template.public_id]),
             "gallery": gallery_url(),
             "api_images": settings.PUBLIC_BASE_URL + "/api/v1/images",
             "api_schema": settings.PUBLIC_BASE_URL + f"/api/v1/templates/{template.public_id}/schema",
@@ -323,3 +324,45 @@ def save(request, template_id: str):
     except InvalidInput as exc:
         return _errors(exc.errors)
     return JsonResponse({"template": template_body(template)})
+
+
+@json_login_required
+@require_POST
+def render_test_image(request, template_id: str):
+    """A free sandbox render of the SAVED template (watermarked, like a test key's) → the new image.
+
+    The page saves unsaved changes first and sends the version it saved, so a render
+    of an older version than the one on screen is refused with 409.
+    """
+    template = services.get_template_for(request.user, template_id)
+    data = _json_body(request)
+    expected = data.get("version") if isinstance(data, dict) else None
+    if expected is not None and expected != template.version:
+        message = f"The saved template is version {template.version}, not {expected}: save, then render."
+        return _errors([{"field": "version", "code": "version_conflict", "message": message}], status=409)
+    try:
+        image, _ = services.render_image(
+            owner=request.user, template_id=template.public_id, sandbox=True, charged_by="dashboard"
+        )
+    except InvalidInput as exc:
+        return _errors(exc.errors)
+    except rendering.RenderError as exc:
+        element = getattr(exc, "element", None)
+        field = _element_path(template_body(template), element)
+        return _errors(
+            [{"field": field, "code": exc.code, "message": exc.message}],
+            status=500 if exc.code == "render_failed" else 400,
+        )
+    return JsonResponse(
+        {
+            "image": {
+                "id": image.public_id,
+                "url": image.url,
+                "width": image.width,
+                "height": image.height,
+                "template_version": image.template_version,
+            },
+            "page": reverse("dash-image", args=[image.public_id]),
+        },
+        status=201,
+    )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("dashboard/templates/<str:template_id>/edit", designer.designer, name="designer"),
     path("dashboard/templates/<str:template_id>/preview", designer.preview, name="designer-preview"),
     path("dashboard/templates/<str:template_id>/save", designer.save, name="designer-save"),
+    path("dashboard/templates/<str:template_id>/render", designer.render_test_image, name="designer-test-render"),
     path("dashboard/templates/<str:template_id>/duplicate", designer.duplicate_template, name="designer-duplicate"),
     path("dashboard/templates/<str:template_id>/delete", designer.delete_template, name="designer-delete"),
     path("dashboard/templates/<str:template_id>/thumbnail.png", designer.thumbnail, name="template-thumbnail"),

@@ -373,3 +373,52 @@ def test_deleting_a_template_deletes_its_thumbnail(template):
     from django.core.files.storage import default_storage
 
     assert not default_storage.exists(name)
+
+
+# --- "Render a test image" (designer.render_test_image) ------------------------------
+
+
+def share_close_to(picture: PILImage.Image, box: tuple[int, int, int, int], colour, tolerance: int = 12) -> float:
+    """The share of pixels in `box` near `colour` (the sandbox watermark crosses every region)."""
+    region = list(picture.crop(box).get_flattened_data())
+    return sum(close_to(pixel, colour, tolerance) for pixel in region) / len(region)
+
+
+def test_render_test_image_renders_the_saved_template_free_in_the_sandbox(alice_client, alice, template):
+    ledger_before = list(LedgerEntry.objects.values_list("pk", flat=True))
+    balance = alice.billing.balance
+    response = post_json(alice_client, reverse("designer-test-render", args=[template.public_id]), {"version": 1})
+    assert response.status_code == 201
+    body = response.json()
+    image = Image.objects.get(owner=alice)
+    assert body["image"]["id"] == image.public_id and body["image"]["url"] == image.url
+    assert body["page"] == reverse("dash-image", args=[image.public_id])
+    assert (image.sandbox, image.credits_used, image.status, image.template_version) == (True, 0, "completed", 1)
+    assert list(LedgerEntry.objects.values_list("pk", flat=True)) == ledger_before
+    alice.billing.refresh_from_db()
+    assert alice.billing.balance == balance
+    picture = pixels(image.file.read())
+    assert picture.size == (600, 300)
+    assert share_close_to(picture, (20, 20, 180, 280), RED) > 0.6  # the red bar
+    assert share_close_to(picture, (300, 20, 580, 280), WHITE) > 0.6  # the white background
+
+
+def test_render_test_image_refuses_an_outdated_version(alice_client, template):
+    response = post_json(alice_client, reverse("designer-test-render", args=[template.public_id]), {"version": 7})
+    assert response.status_code == 409 and response.json()["errors"][0]["code"] == "version_conflict"
+    assert not Image.objects.exists()
+
+
+def test_render_test_image_refuses_another_accounts_template(bob_client, template):
+    response = post_json(bob_client, reverse("designer-test-render", args=[template.public_id]), {})
+    assert response.status_code == 404
+    assert not Image.objects.exists()
+
+
+def test_render_test_image_requires_login_and_csrf(client, alice, template):
+    url = reverse("designer-test-render", args=[template.public_id])
+    assert post_json(client, url, {}).status_code == 401
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alice)
+    assert post_json(strict, url, {}).status_code == 403
+    assert not Image.objects.exists()

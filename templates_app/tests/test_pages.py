@@ -28,6 +28,7 @@ DASHBOARD_PAGES = [
     "/dashboard/usage",
     "/dashboard/usage.csv",
     "/dashboard/webhooks",
+    "/dashboard/docs",
 ]
 
 

@@ -172,6 +172,7 @@ def test_pages_fit_a_phone_and_a_desktop(browser, site, phone):
         "/dashboard/usage",
         "/dashboard/webhooks",
         "/dashboard/billing",
+        "/dashboard/docs",
         "/dashboard/profile",
     ]
     log_in(phone, site, "alice@example.com")

@@ -1,17 +1,26 @@
 """The template designer in real Chromium: add, drag, resize, recolour, undo/redo,
 preview and save (conftest.py fails a test on any console error or CSP violation)."""
 
+import io
+import os
+import re
+from pathlib import Path
+
 import pytest
+import requests
+from PIL import Image as PILImage
 from playwright.sync_api import expect
 
 from conftest import make_user
 from templates_app import services
-from templates_app.models import DesignTemplate
-from tests.browser.conftest import log_in
+from templates_app.models import DesignTemplate, Image
+from tests.browser.conftest import PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
 
 WIDTH, HEIGHT = 600, 300
+# Set IMAGIOR_SCREENSHOTS=/some/folder to keep a picture of the designer after a test render.
+SCREENSHOTS = os.environ.get("IMAGIOR_SCREENSHOTS")
 
 
 def state(page) -> dict:
@@ -152,3 +161,109 @@ def test_a_bad_name_is_refused_live_and_a_phone_gets_a_read_only_preview(page, p
     expect(phone.locator(".d-mobile img")).to_be_visible()
     phone.wait_for_function("document.querySelector('.d-mobile img').naturalWidth > 0")
     expect(phone.locator(".d-canvas")).to_be_hidden()
+
+
+def test_the_whole_journey_sign_up_key_design_render_and_use_the_api(page, site):
+    """Issue 6's check in one go, as a new user would do it."""
+    page.goto(site + "/")
+    page.get_by_role("link", name="Sign up").first.click()
+    page.get_by_label("E-mail").fill("grace@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(site + "/dashboard/")
+    expect(page.get_by_test_id("balance")).to_have_text("50")
+
+    # A live key, shown once.
+    page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="API keys").click()
+    page.get_by_label("Name").fill("journey")
+    page.get_by_label("Live").check()
+    page.get_by_role("button", name="Create key").click()
+    key = page.get_by_test_id("new-key").inner_text().strip()
+    assert re.fullmatch(r"imk_live_[0-9A-Za-z]{38}", key)
+    page.reload()
+    assert key not in page.content()
+
+    # The designer, through "New template".
+    page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="Templates").click()
+    page.get_by_role("link", name="New template").click()
+    page.get_by_label("Name").fill("Journey card")
+    page.get_by_label("Custom size").check()
+    page.get_by_label("Custom width (px)").fill(str(WIDTH))
+    page.get_by_label("Custom height (px)").fill(str(HEIGHT))
+    page.get_by_role("button", name="Create and open the designer").click()
+    expect(page.locator("[data-designer].is-ready")).to_have_count(1)
+    template = DesignTemplate.objects.get(owner__email="grace@example.com")
+    assert page.url == f"{site}/dashboard/templates/{template.public_id}/edit"
+
+    # Add a rectangle, move it, resize it.
+    page.get_by_role("button", name="Rectangle", exact=True).click()
+    before = element(page, "rectangle")
+    zoom = page.locator("[data-canvas-frame]").bounding_box()["width"] / WIDTH
+    drag(page, centre(page, ".el-rect"), 80, 40)
+    moved = element(page, "rectangle")
+    assert moved["x"] == pytest.approx(before["x"] + 80 / zoom, abs=2)
+    assert moved["y"] == pytest.approx(before["y"] + 40 / zoom, abs=2)
+    drag(page, centre(page, ".selection .handle-se"), 50, 30)
+    resized = element(page, "rectangle")
+    assert resized["width"] == pytest.approx(moved["width"] + 50 / zoom, abs=2)
+    assert resized["height"] == pytest.approx(moved["height"] + 30 / zoom, abs=2)
+    fill = resized["fill"]
+
+    # Preview: the server's image loads and shows the rectangle.
+    page.get_by_role("button", name="Refresh").click()
+    expect(page.locator("[data-preview-card]")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("[data-preview-card].has-image")).to_have_count(1)
+    assert page.evaluate("document.querySelector('[data-preview-card] img').naturalWidth") > 0
+    inside = (round(resized["x"] + resized["width"] / 2), round(resized["y"] + resized["height"] / 2))
+    assert close_to_hex(preview_pixel(page, *inside)[:3], fill)
+
+    # Save.
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("[data-save-status]")).to_have_text("All changes saved")
+    expect(page.locator("[data-version]")).to_have_text("v2")
+
+    # Render a test image from the "Use via API" panel: free, shown, linked to its page.
+    page.get_by_role("tab", name="Use via API").click()
+    page.get_by_role("button", name="Render a test image").click()
+    result = page.locator("[data-test-render-result] img")
+    expect(result).to_be_visible()
+    expect(page.locator("[data-test-render]")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("[data-test-render-status]")).to_contain_text("Rendered")
+    assert page.evaluate("document.querySelector('[data-test-render-img]').naturalWidth") == WIDTH
+    sandbox = Image.objects.get(owner__email="grace@example.com")
+    assert (sandbox.sandbox, sandbox.credits_used, sandbox.template_version) == (True, 0, 2)
+    link = page.get_by_role("link", name=f"Open {sandbox.public_id} under Images")
+    assert link.get_attribute("href") == f"/dashboard/images/{sandbox.public_id}"
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / "designer_test_render.png"))
+
+    # And through the API with the live key: the saved rectangle, in its colour.
+    answer = requests.post(
+        f"{site}/api/v1/images",
+        headers={"Authorization": f"Bearer {key}"},
+        json={"template": template.public_id},
+        timeout=30,
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.headers["X-Credits-Remaining"] == "49"  # the test render was free
+    png = requests.get(answer.json()["url"], timeout=30)
+    picture = PILImage.open(io.BytesIO(png.content)).convert("RGB")
+    assert picture.size == (WIDTH, HEIGHT)
+    assert close_to_hex(picture.getpixel(inside), fill)
+    assert close_to_hex(picture.getpixel((2, 2)), "#ffffff")
+
+    # With unsaved changes, "Render a test image" saves first and renders the new version.
+    page.locator(".el-rect").click()
+    page.keyboard.press("Shift+ArrowRight")
+    assert page.evaluate("window.imagiorDesigner.dirty()")
+    page.get_by_role("tab", name="Use via API").click()
+    page.get_by_role("button", name="Render a test image").click()
+    expect(page.locator("[data-version]")).to_have_text("v3")
+    expect(page.locator("[data-test-render-status]")).to_contain_text("Rendered")
+    latest = Image.objects.filter(owner__email="grace@example.com", sandbox=True).first()
+    assert latest.template_version == 3 and latest.public_id != sandbox.public_id
+
+
+def close_to_hex(rgb, hex_colour: str, tolerance: int = 12) -> bool:
+    expected = [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return all(abs(a - b) <= tolerance for a, b in zip(rgb, expected, strict=True))

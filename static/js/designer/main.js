@@ -7,6 +7,7 @@ import { describe, Preview } from "./preview.js";
 import { snippets } from "./snippets.js";
 import { Stage } from "./stage.js";
 import { defaultElement, Store } from "./store.js";
+import { TestRender } from "./test-render.js";
 
 const MAX_EMBED_BYTES = 700 * 1024;
 const MAX_EMBED_SIDE = 1600;
@@ -178,8 +179,10 @@ for (const button of root.querySelectorAll("[data-copy]")) {
 
 // --- saving --------------------------------------------------------------------------
 
+/** Saves the document; resolves to true when it is saved. */
 async function save({ overwrite = false } = {}) {
-  if (saving) return;
+  if (saving) return false;
+  let saved = false;
   store.checkpoint();
   saving = true;
   buttons.save.disabled = true;
@@ -199,9 +202,12 @@ async function save({ overwrite = false } = {}) {
       store.setErrors([]);
       store.markSaved(data.template);
       flash(`Saved — version ${data.template.version}.`);
+      saved = true;
     } else if (response.status === 409) {
       saveStatus.textContent = "Changed elsewhere";
-      if (window.confirm(`${data.errors[0].message}\n\nOverwrite it with your version?`)) save({ overwrite: true });
+      if (window.confirm(`${data.errors[0].message}\n\nOverwrite it with your version?`)) {
+        saved = await save({ overwrite: true });
+      }
     } else if (response.status === 401) {
       saveStatus.textContent = "Not saved: log in again (in another tab) and save.";
     } else {
@@ -219,6 +225,7 @@ async function save({ overwrite = false } = {}) {
     buttons.save.disabled = false;
     updateChrome();
   }
+  return saved;
 }
 
 function selectFirstError() {
@@ -321,6 +328,15 @@ async function embedPicture(file) {
   }
   return uri;
 }
+
+new TestRender({
+  root,
+  url: config.urls.test_render,
+  csrfToken: config.csrf_token,
+  save: () => save(),
+  isDirty: () => store.dirty,
+  version: () => store.version,
+});
 
 // --- start ---------------------------------------------------------------------------
 

@@ -1,0 +1,380 @@
+"""The dashboard's docs page (`/dashboard/docs`): a quick start filled with the user's own ids.
+
+It lives in `api` because it documents the API and shows the API's own error
+catalogue (`errors.PROBLEMS`, which the OpenAPI document enumerates too), and
+`api` is the one app that may read templates, images and keys alike (STYLE.md).
+Full keys and secrets never appear: the examples say `YOUR_API_KEY`,
+`YOUR_URL_SIGNING_SECRET` and `YOUR_CALLBACK_SECRET`.
+
+The webhook-verification snippets are module constants so that a test can run
+exactly what the page shows (api/tests/test_quick_start.py).
+"""
+
+import json
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from accounts.models import ApiKey
+from api.errors import PROBLEMS
+from templates_app.elements import PRIMARY_FIELD
+from templates_app.models import DesignTemplate, Image
+
+LANGUAGES = [("curl", "curl"), ("python", "Python"), ("javascript", "JavaScript")]
+PLACEHOLDER_TEMPLATE = "tpl_YOUR_TEMPLATE_ID"
+PLACEHOLDER_IMAGE = "img_YOUR_IMAGE_ID"
+PLACEHOLDER_MODIFICATIONS = [{"name": "title", "text": "Hello, world"}]
+EXAMPLE_SRC = "https://example.com/photo.jpg"
+CALLBACK_URL = "https://example.com/hooks/imagior"
+AUTH = "Bearer YOUR_API_KEY"
+
+WEBHOOK_PYTHON_STANDARD = """\
+# pip install standardwebhooks
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+webhook = Webhook("YOUR_CALLBACK_SECRET")  # whsec_…, or a subscription's secret
+
+
+def verified_event(body: bytes, headers: dict) -> dict | None:
+    \"\"\"The event ({"type", "created_at", "data"}) if the signature holds, else None.\"\"\"
+    try:
+        return webhook.verify(body, headers)  # also refuses timestamps over 5 minutes old
+    except WebhookVerificationError:
+        return None
+"""
+
+WEBHOOK_PYTHON_HMAC = """\
+import base64
+import hashlib
+import hmac
+import time
+
+
+def verify(secret: str, headers: dict, body: bytes) -> bool:
+    \"\"\"True if this delivery was signed with `secret` (whsec_…) in the last 5 minutes.
+
+    `headers` has lower-case names; `body` is the raw request body, not re-encoded JSON.
+    \"\"\"
+    message_id = headers["webhook-id"]
+    timestamp = headers["webhook-timestamp"]
+    if abs(time.time() - int(timestamp)) > 300:
+        return False  # too old, or from the future: possibly a replay
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    # The header holds one or more space-separated "v1,<signature>" entries.
+    for entry in headers["webhook-signature"].split():
+        version, _, signature = entry.partition(",")
+        if version == "v1" and hmac.compare_digest(signature, expected):
+            return True
+    return False
+"""
+
+WEBHOOK_NODE = """\
+import crypto from "node:crypto";
+
+// True if this delivery was signed with `secret` (whsec_…) in the last 5 minutes.
+// `headers` has lower-case names; `body` is the raw request body (a string or Buffer).
+export function verify(secret, headers, body) {
+  const id = headers["webhook-id"];
+  const timestamp = headers["webhook-timestamp"];
+  if (Math.abs(Date.now() / 1000 - Number(timestamp)) > 300) return false;
+  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
+  const expected = crypto
+    .createHmac("sha256", key)
+    .update(`${id}.${timestamp}.`)
+    .update(body)
+    .digest("base64");
+  return headers["webhook-signature"].split(" ").some((entry) => {
+    const [version, signature] = entry.split(",");
+    return (
+      version === "v1" &&
+      signature.length === expected.length &&
+      crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
+    );
+  });
+}
+"""
+
+
+@require_safe
+@login_required
+def quick_start(request):
+    """Examples with the user's own template and element names, the error table, webhook checks."""
+    language = request.GET.get("lang", "curl")
+    if language not in dict(LANGUAGES):
+        language = "curl"
+    template = DesignTemplate.objects.filter(owner=request.user).first()
+    image = Image.objects.filter(owner=request.user).first()
+    modifications = modifications_for(template.elements) if template else PLACEHOLDER_MODIFICATIONS
+    template_id = template.public_id if template else PLACEHOLDER_TEMPLATE
+    base = settings.PUBLIC_BASE_URL
+    examples = render_examples(
+        base=base,
+        template_id=template_id,
+        modifications=modifications,
+        image_id=image.public_id if image else PLACEHOLDER_IMAGE,
+    )
+    context = {
+        "language": language,
+        "languages": LANGUAGES,
+        "template": template,
+        "template_id": template_id,
+        "keys": ApiKey.objects.filter(user=request.user, revoked_at__isnull=True),
+        "examples": [{**example, "code": example["code"][language]} for example in examples],
+        "signed_url": signed_url_example(base=base, template_id=template_id, modifications=modifications)[
+            "javascript" if language == "javascript" else "python"
+        ],
+        "webhook_examples": [
+            ("Python, with the standardwebhooks package", WEBHOOK_PYTHON_STANDARD),
+            ("Python, plain HMAC (no dependency)", WEBHOOK_PYTHON_HMAC),
+            ("Node.js, with crypto", WEBHOOK_NODE),
+        ],
+        "problems": PROBLEMS,
+        "base": base,
+    }
+    return render(request, "api/quick_start.html", context)
+
+
+def modifications_for(elements: list[dict]) -> list[dict]:
+    """One modification per element, setting its primary field (as the designer's snippets do)."""
+    result = []
+    for element in elements:
+        field = PRIMARY_FIELD.get(element.get("type"))
+        if field is None:
+            continue
+        value = element.get(field)
+        if element["type"] == "image" and (not value or str(value).startswith("data:")):
+            value = EXAMPLE_SRC
+        if isinstance(value, str) and len(value) > 200:
+            value = value[:200] + "…"
+        result.append({"name": element["name"], field: value})
+    return result
+
+
+# --- code generation -------------------------------------------------------------
+
+
+def render_examples(*, base: str, template_id: str, modifications: list[dict], image_id: str) -> list[dict]:
+    """The quick start's requests, each as {"slug", "title", "intro", "code": {language: text}}."""
+    images = f"{base}/api/v1/images"
+    render_body = {"template": template_id, "modifications": modifications}
+    edit_body = {"modifications": modifications[:1]}
+    async_body = {**render_body, "async": True, "callback_url": CALLBACK_URL}
+    return [
+        {
+            "slug": "render",
+            "title": "Render an image",
+            "intro": "Synchronous: the answer is 201 with the finished image and its url. "
+            "A live key costs 1 credit a render; a test key renders free, watermarked images.",
+            "code": request_code("POST", images, render_body, then="url"),
+        },
+        {
+            "slug": "render-async",
+            "title": "Render in the background, with a callback",
+            "intro": 'With "async": true the answer is 202 with "status": "pending". When the image is '
+            "done, an image.completed (or image.failed) event is POSTed to callback_url, signed with your "
+            "callback secret (see Verifying webhooks below); or poll GET /api/v1/images/{id}.",
+            "code": request_code("POST", images, async_body, then="poll", base=base),
+        },
+        {
+            "slug": "list",
+            "title": "List your images",
+            "intro": "Newest first, 20 a page (limit up to 100, offset to page on): "
+            '{"count", "next", "previous", "results"}.',
+            "code": request_code("GET", f"{images}?limit=20", None, then="list"),
+        },
+        {
+            "slug": "edit",
+            "title": "Edit an image",
+            "intro": "A new image from the same template, with these modifications merged over the "
+            "original's (per element and field). It costs like a render.",
+            "code": request_code("POST", f"{images}/{image_id}/edit", edit_body, then="url"),
+        },
+        {
+            "slug": "idempotency",
+            "title": "Retry safely: Idempotency-Key",
+            "intro": "Send the same Idempotency-Key with the same body and the first answer is replayed "
+            "(with Idempotent-Replayed: true), charged once. The same key with another body is a 409 "
+            "idempotency_conflict. Keys are kept at least 24 hours.",
+            "code": request_code(
+                "POST", images, render_body, then="replayed", headers={"Idempotency-Key": "order-1234-card"}
+            ),
+        },
+    ]
+
+
+def request_code(method: str, url: str, body, *, then: str, base: str = "", headers: dict | None = None) -> dict:
+    """One request as curl, Python `requests` and JavaScript `fetch`."""
+    headers = headers or {}
+    return {
+        "curl": _curl(method, url, body, headers, then=then, base=base),
+        "python": _python(method, url, body, headers, then=then, base=base),
+        "javascript": _javascript(method, url, body, headers, then=then, base=base),
+    }
+
+
+def _curl(method, url, body, headers, *, then, base) -> str:
+    lines = [f"curl {url}" if method == "GET" else f"curl -X {method} {url}", f'-H "Authorization: {AUTH}"']
+    lines += [f'-H "{name}: {value}"' for name, value in headers.items()]
+    if then == "replayed":
+        lines.insert(1, "-i")
+    if body is not None:
+        shell_json = json.dumps(body, indent=2, ensure_ascii=False).replace("'", "'\\''")
+        lines += ['-H "Content-Type: application/json"', f"-d '{shell_json}'"]
+    text = " \\\n  ".join(lines)
+    if then == "poll":
+        poll = f'curl {base}/api/v1/images/IMAGE_ID -H "Authorization: {AUTH}"'
+        text += f"\n\n# Then, unless you wait for the callback:\n{poll}"
+    if then == "replayed":
+        text += "\n\n# Run it twice: the second answer has Idempotent-Replayed: true and costs nothing."
+    return text
+
+
+def _python(method, url, body, headers, *, then, base) -> str:
+    lines = ["import requests", ""] if then != "poll" else ["import time", "", "import requests", ""]
+    lines += [f"response = requests.{method.lower()}(", f'    "{url}",']
+    header_items = {"Authorization": AUTH, **headers}
+    lines.append("    headers={" + ", ".join(f'"{k}": "{v}"' for k, v in header_items.items()) + "},")
+    if body is not None:
+        lines.append(f"    json={python_literal(body, 4)},")
+    lines += ["    timeout=30,", ")", "response.raise_for_status()"]
+    if then == "url":
+        lines.append('print(response.json()["url"])')
+    elif then == "list":
+        lines += ['for image in response.json()["results"]:', '    print(image["id"], image["status"], image["url"])']
+    elif then == "poll":
+        lines += [
+            'image = response.json()  # "status": "pending"',
+            "# Your callback_url hears when it is done; or poll:",
+            'while image["status"] in ("pending", "rendering"):',
+            "    time.sleep(1)",
+            "    image = requests.get(",
+            f"        f\"{base}/api/v1/images/{{image['id']}}\",",
+            f'        headers={{"Authorization": "{AUTH}"}},',
+            "        timeout=30,",
+            "    ).json()",
+            'print(image["status"], image["url"])',
+        ]
+    elif then == "replayed":
+        lines.append('print(response.headers.get("Idempotent-Replayed"), response.json()["url"])')
+    return "\n".join(lines)
+
+
+def _javascript(method, url, body, headers, *, then, base) -> str:
+    header_items = {"Authorization": AUTH, **headers}
+    if body is not None:
+        header_items["Content-Type"] = "application/json"
+    lines = [f'const response = await fetch("{url}", {{']
+    if method != "GET":
+        lines.append(f'  method: "{method}",')
+    lines.append("  headers: {")
+    lines += [f'    "{name}": "{value}",' for name, value in header_items.items()]
+    lines.append("  },")
+    if body is not None:
+        lines.append(f"  body: JSON.stringify({_indent(json.dumps(body, indent=2, ensure_ascii=False), 2)}),")
+    lines += ["});", "if (!response.ok) throw new Error((await response.json()).detail);"]
+    if then == "url":
+        lines += ["const image = await response.json();", "console.log(image.url);"]
+    elif then == "list":
+        lines += [
+            "const { results } = await response.json();",
+            "for (const image of results) console.log(image.id, image.status, image.url);",
+        ]
+    elif then == "poll":
+        lines += [
+            'let image = await response.json(); // "status": "pending"',
+            "// Your callback_url hears when it is done; or poll:",
+            'while (image.status === "pending" || image.status === "rendering") {',
+            "  await new Promise((resolve) => setTimeout(resolve, 1000));",
+            f"  const poll = await fetch(`{base}/api/v1/images/${{image.id}}`, {{",
+            f'    headers: {{ "Authorization": "{AUTH}" }},',
+            "  });",
+            "  image = await poll.json();",
+            "}",
+            "console.log(image.status, image.url);",
+        ]
+    elif then == "replayed":
+        lines += [
+            "const image = await response.json();",
+            'console.log(response.headers.get("Idempotent-Replayed"), image.url);',
+        ]
+    return "\n".join(lines)
+
+
+def signed_url_example(*, base: str, template_id: str, modifications: list[dict]) -> dict:
+    """The signed /i/… URL recipe (SPEC §5) in Python and Node, with the secret as a placeholder."""
+    params = {}
+    for modification in modifications:
+        value = next(v for k, v in modification.items() if k != "name")
+        if value is not None:
+            params[modification["name"]] = str(value)
+    python = "\n".join(
+        [
+            "import hashlib",
+            "import hmac",
+            "from urllib.parse import quote, urlencode",
+            "",
+            'SECRET = "YOUR_URL_SIGNING_SECRET"  # uss_…, on the API keys page; keep it on your server',
+            f'template_id = "{template_id}"',
+            f"params = {python_literal(params, 0)}",
+            "",
+            "# Sign the path and the parameters sorted by name, URL-encoded with %20 for spaces.",
+            'path = f"/i/{template_id}.png?" + urlencode(sorted(params.items()), quote_via=quote)',
+            "sig = hmac.new(SECRET.encode(), path.encode(), hashlib.sha256).hexdigest()",
+            f'url = "{base}" + path + "&sig=" + sig',
+            'print(url)  # use it in <img src> or <meta property="og:image">',
+        ]
+    )
+    javascript = "\n".join(
+        [
+            'import crypto from "node:crypto";',
+            "",
+            'const SECRET = "YOUR_URL_SIGNING_SECRET"; // uss_…, on the API keys page; keep it on your server',
+            f'const templateId = "{template_id}";',
+            f"const params = {_indent(json.dumps(params, indent=2, ensure_ascii=False), 0)};",
+            "",
+            "// Encoded as Python's urllib.parse.quote does: %20 for spaces, and !'()* escaped too.",
+            "const encode = (text) =>",
+            "  encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);",
+            "const query = Object.keys(params)",
+            "  .sort()",
+            "  .map((name) => `${encode(name)}=${encode(params[name])}`)",
+            '  .join("&");',
+            "const path = `/i/${templateId}.png?${query}`;",
+            'const sig = crypto.createHmac("sha256", SECRET).update(path).digest("hex");',
+            f"console.log(`{base}${{path}}&sig=${{sig}}`);",
+        ]
+    )
+    return {"python": python, "javascript": javascript}
+
+
+def python_literal(value, level: int) -> str:
+    """`value` as Python source, indented like the JSON it comes from."""
+    pad, end = " " * (level + 4), " " * level
+    inline = _python_inline(value)
+    if len(inline) + level <= 80 or not isinstance(value, (list, dict)):
+        return inline
+    if isinstance(value, list):
+        items = ",\n".join(pad + python_literal(item, level + 4) for item in value)
+        return f"[\n{items},\n{end}]"
+    items = ",\n".join(f"{pad}{json.dumps(key)}: {python_literal(item, level + 4)}" for key, item in value.items())
+    return f"{{\n{items},\n{end}}}"
+
+
+def _python_inline(value) -> str:
+    if value is None or isinstance(value, bool):
+        return {None: "None", True: "True", False: "False"}[value]
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(_python_inline(item) for item in value) + "]"
+    return "{" + ", ".join(f"{json.dumps(key)}: {_python_inline(item)}" for key, item in value.items()) + "}"
+
+
+def _indent(text: str, spaces: int) -> str:
+    return text.replace("\n", "\n" + " " * spaces)

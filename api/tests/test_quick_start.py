@@ -1,0 +1,213 @@
+"""The dashboard's docs page (api/quick_start.py): the user's own ids, the error table,
+and snippets that are run here so the page cannot drift from what the server does."""
+
+import base64
+import html
+import json
+import re
+import shutil
+import subprocess
+import time
+from contextlib import redirect_stdout
+from io import StringIO
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+from standardwebhooks.webhooks import Webhook
+
+from accounts.models import ApiKey, new_webhook_secret
+from api import quick_start
+from templates_app import services, webhooks
+
+URL = "/dashboard/docs"
+NODE = shutil.which("node")
+# SPEC §3, copied by hand: the page must show every one of these.
+SPEC_CODES = {
+    400: ["invalid_json", "validation_error", "unknown_element", "image_fetch_failed", "output_too_large"],
+    401: ["authentication_required", "invalid_api_key"],
+    403: ["insufficient_credits", "ip_not_allowed", "origin_not_allowed", "invalid_signature"],
+    404: ["not_found"],
+    405: ["method_not_allowed"],
+    409: ["idempotency_conflict"],
+    413: ["payload_too_large"],
+    429: ["rate_limited"],
+    500: ["render_failed", "internal_error"],
+}
+CARD = {
+    "name": "Launch card",
+    "width": 300,
+    "height": 150,
+    "background": "#ffffff",
+    "elements": [
+        {"name": "headline", "type": "text", "width": 280, "height": 60, "text": "Hello, Ada"},
+        {"name": "band", "type": "rect", "y": 120, "width": 300, "height": 30, "fill": "#ff0000"},
+    ],
+}
+
+
+@pytest.fixture
+def alice_client(alice):
+    client = Client()
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def card(alice):
+    return services.create_template(owner=alice, data=CARD)
+
+
+def code_blocks(response) -> list[str]:
+    """The text of every copyable code block, as a user would copy it."""
+    page = response.content.decode()
+    return [html.unescape(text).strip() for text in re.findall(r'<code x-ref="source">(.*?)</code>', page, re.S)]
+
+
+def test_it_needs_a_login(client):
+    response = client.get(URL)
+    assert response.status_code == 302 and response.url.startswith("/login")
+
+
+def test_it_is_in_the_dashboard_navigation(alice_client):
+    page = alice_client.get("/dashboard/").content.decode()
+    assert f'href="{URL}"' in page
+
+
+def test_it_shows_the_users_own_template_and_not_another_accounts(alice_client, card, bob):
+    bobs = services.create_template(owner=bob, data={**CARD, "name": "Bob's card"})
+    response = alice_client.get(URL)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert card.public_id in page and "headline" in page and "band" in page
+    assert bobs.public_id not in page
+    render = code_blocks(response)[0]
+    assert f'"template": "{card.public_id}"' in render
+    assert '"name": "headline"' in render and '"text": "Hello, Ada"' in render
+
+
+def test_it_shows_key_prefixes_but_never_a_key(alice_client, alice, bob):
+    key, raw = ApiKey.issue(alice, name="laptop")
+    _, bobs_raw = ApiKey.issue(bob, name="bob's")
+    page = alice_client.get(URL).content.decode()
+    assert key.prefix in page and "laptop" in page
+    assert raw not in page and bobs_raw not in page
+    assert "YOUR_API_KEY" in page
+    assert alice.url_signing_secret not in page and alice.callback_secret not in page
+    assert "YOUR_URL_SIGNING_SECRET" in page
+
+
+def test_without_a_template_it_uses_a_placeholder_and_links_to_create_one(alice_client):
+    response = alice_client.get(URL)
+    page = response.content.decode()
+    assert 'data-testid="docs-empty"' in page
+    assert quick_start.PLACEHOLDER_TEMPLATE in code_blocks(response)[0]
+    assert 'href="/dashboard/templates/new"' in page
+
+
+@pytest.mark.parametrize("language", ["curl", "python", "javascript"])
+def test_every_example_is_shown_in_each_language(alice_client, card, language):
+    response = alice_client.get(URL, {"lang": language})
+    blocks = code_blocks(response)
+    # render, async, list, edit, idempotency, signed URL, then three webhook checks
+    assert len(blocks) == 9
+    _render, run_async, listing, edit, idempotent = blocks[:5]
+    assert all("YOUR_API_KEY" in block for block in blocks[:5])
+    assert "callback_url" in run_async and "/api/v1/images?limit=20" in listing
+    assert "/edit" in edit and "Idempotency-Key" in idempotent
+    assert "YOUR_URL_SIGNING_SECRET" in blocks[5]
+
+
+def test_the_python_examples_are_valid_python(alice_client, card):
+    for block in code_blocks(alice_client.get(URL, {"lang": "python"}))[:-1]:  # the last is Node's
+        compile(block, "<docs>", "exec")
+
+
+def test_every_spec_error_code_is_in_the_table(alice_client):
+    page = alice_client.get(URL).content.decode()
+    row = r'<td data-label="Status" class="num">(\d+)</td>\s*<td data-label="Code"><code>(\w+)</code>'
+    rows = re.findall(row, page)
+    shown = {(int(status), code) for status, code in rows}
+    for status, codes in SPEC_CODES.items():
+        for code in codes:
+            assert (status, code) in shown, code
+
+
+def test_the_links_to_the_openapi_reference_work(alice_client):
+    page = alice_client.get(URL).content.decode()
+    assert 'href="/api/docs/"' in page and 'href="/api/v1/openapi.json"' in page
+    assert alice_client.get("/api/v1/openapi.json").status_code == 200
+
+
+# --- the snippets, run ------------------------------------------------------------
+
+
+def a_delivery(secret: str) -> tuple[dict, bytes]:
+    """Headers and body as templates_app.webhooks sends them."""
+    body = json.dumps({"type": "image.completed", "created_at": "2026-01-01T00:00:00Z", "data": {"id": "img_1"}})
+    timestamp = int(time.time())
+    headers = {
+        "webhook-id": "msg_2Ab",
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": webhooks.sign(secret, "msg_2Ab", timestamp, body),
+    }
+    return headers, body.encode()
+
+
+def test_the_plain_hmac_snippet_verifies_a_real_delivery(alice_client):
+    assert quick_start.WEBHOOK_PYTHON_HMAC.strip() in code_blocks(alice_client.get(URL))
+    namespace: dict = {}
+    exec(quick_start.WEBHOOK_PYTHON_HMAC, namespace)  # noqa: S102 — our own snippet
+    verify = namespace["verify"]
+    secret = new_webhook_secret()
+    headers, body = a_delivery(secret)
+    assert verify(secret, headers, body)
+    assert not verify(secret, headers, body + b" ")
+    assert not verify(new_webhook_secret(), headers, body)
+    stale = {**headers, "webhook-timestamp": str(int(headers["webhook-timestamp"]) - 600)}
+    assert not verify(secret, stale, body)
+
+
+def test_the_standardwebhooks_snippet_verifies_a_real_delivery():
+    secret = new_webhook_secret()
+    namespace: dict = {}
+    exec(quick_start.WEBHOOK_PYTHON_STANDARD.replace("YOUR_CALLBACK_SECRET", secret), namespace)  # noqa: S102
+    headers, body = a_delivery(secret)
+    assert namespace["verified_event"](body, headers)["data"] == {"id": "img_1"}
+    assert namespace["verified_event"](body + b" ", headers) is None
+    assert Webhook(secret).verify(body, headers)  # and the package agrees with webhooks.sign
+
+
+@pytest.mark.skipif(NODE is None, reason="node is not installed")
+def test_the_node_snippet_verifies_a_real_delivery(tmp_path):
+    secret = new_webhook_secret()
+    headers, body = a_delivery(secret)
+    script = tmp_path / "verify.mjs"
+    script.write_text(
+        quick_start.WEBHOOK_NODE
+        + f"\nconst headers = {json.dumps(headers)};\nconst body = {json.dumps(body.decode())};\n"
+        + f'console.log(verify("{secret}", headers, body), verify("{secret}", headers, body + " "));\n'
+    )
+    result = subprocess.run([NODE, str(script)], capture_output=True, text=True, timeout=30, check=True)
+    assert result.stdout.split() == ["true", "false"]
+
+
+def test_the_signed_url_snippet_makes_a_url_the_server_renders(alice_client, alice, card):
+    recipe = code_blocks(alice_client.get(URL, {"lang": "python"}))[5]
+    output = StringIO()
+    with redirect_stdout(output):
+        exec(recipe.replace("YOUR_URL_SIGNING_SECRET", alice.url_signing_secret), {})  # noqa: S102
+    url = urlsplit(output.getvalue().strip())
+    response = Client().get(f"{url.path}?{url.query}")
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+
+    if NODE:  # the Node recipe signs the same URL
+        node = code_blocks(alice_client.get(URL, {"lang": "javascript"}))[5]
+        script = node.replace("YOUR_URL_SIGNING_SECRET", alice.url_signing_secret)
+        result = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=30)
+        assert result.stdout.strip() == output.getvalue().strip()
+
+
+def test_a_secret_is_the_base64_key_the_snippets_expect():
+    # The snippets strip "whsec_" and base64-decode the rest, as webhooks.sign does.
+    assert len(base64.b64decode(new_webhook_secret().removeprefix("whsec_"))) >= 24
