@@ -78,7 +78,7 @@ def prepare_document(*, user, template: DesignTemplate, modifications=None) -> t
 
 def _fonts_for(user, elements: list[dict]) -> tuple[list[dict], list[dict]]:
     """The account fonts these text elements name, and a warning for each family nobody has."""
-    shipped = {entry["family"].casefold() for entry in rendering.fonts.catalogue()}
+    shipped = {name.casefold() for name in rendering.fonts.family_names()}
     wanted = {el["font_family"].casefold() for el in elements if el["type"] == "text"} - shipped
     if not wanted:
         return [], []
