@@ -20,6 +20,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_ratelimit.core import get_usage
 
 from templates_app import previews, rendering, services
 from templates_app.elements import COMMON, FIELDS, TEMPLATE_FIELDS, InvalidInput
@@ -32,6 +33,9 @@ SIZE_PRESETS = [
     ("1080x1920", "Story · 1080 × 1920", 1080, 1920),
     ("custom", "Custom size", None, None),
 ]
+
+
+PREVIEW_RATE = "60/m"  # per user
 
 
 def gallery_url() -> str:
@@ -279,6 +283,16 @@ def _thumbnail_response(template: DesignTemplate) -> FileResponse:
 def preview(request, template_id: str):
     """POST an unsaved template body → the PNG the API would render (free, never stored)."""
     template = services.get_template_for(request.user, template_id)
+    # Previews are free and unwatermarked: a per-user limit keeps them a design tool,
+    # not a way around credits (docs/designer.md).
+    usage = get_usage(request, group="designer-preview", key="user", rate=PREVIEW_RATE, increment=True)
+    if usage and usage["should_limit"]:
+        response = _errors(
+            [{"field": "body", "code": "rate_limited", "message": "Too many previews this minute; wait a moment."}],
+            status=429,
+        )
+        response["Retry-After"] = str(max(1, usage["time_left"]))
+        return response
     data = _json_body(request)
     if not isinstance(data, dict):
         return _errors([{"field": "body", "code": "invalid_json", "message": "Send the template as a JSON object."}])

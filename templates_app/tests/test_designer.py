@@ -94,6 +94,22 @@ def test_preview_is_free_and_leaves_no_image(alice_client, alice, template):
 
 
 @pytest.mark.django_db
+def test_previews_are_limited_per_user_so_they_are_no_way_around_credits(alice_client, template):
+    from templates_app import designer
+
+    # Two an hour for the test: a window that cannot turn over while it runs.
+    designer.PREVIEW_RATE, original = "2/h", designer.PREVIEW_RATE
+    try:
+        url = reverse("designer-preview", args=[template.public_id])
+        responses = [post_json(alice_client, url, card()) for _ in range(3)]
+    finally:
+        designer.PREVIEW_RATE = original
+    assert [r.status_code for r in responses] == [200, 200, 429]
+    assert responses[-1].json()["errors"][0]["code"] == "rate_limited"
+    assert int(responses[-1]["Retry-After"]) > 0
+
+
+@pytest.mark.django_db
 def test_preview_of_a_huge_template_is_rendered_at_a_reduced_scale(alice_client, template):
     body = card(width=4000, height=4000)
     body["elements"][0].update(width=2000, height=4000)
