@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint check bench clean help
+.PHONY: run test test-postgres lint check bench clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -37,6 +37,11 @@ test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+	bin/test-postgres
+
+# The unit tests again on PostgreSQL (Debian's postgresql package, as root); `make test` runs it too.
+test-postgres: $(VENV)/.installed-dev
+	bin/test-postgres
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

@@ -14,7 +14,8 @@ APPEND_ONLY = {
     ],
     "postgresql": [
         "CREATE OR REPLACE FUNCTION billing_ledger_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION 'ledger rows are append-only'; END; $$ LANGUAGE plpgsql;",
+        "BEGIN RAISE EXCEPTION 'ledger rows are append-only' USING ERRCODE = 'integrity_constraint_violation'; "
+        "END; $$ LANGUAGE plpgsql;",
         "CREATE TRIGGER billing_ledger_append_only BEFORE UPDATE ON billing_ledgerentry "
         "FOR EACH ROW EXECUTE FUNCTION billing_ledger_append_only();",
     ],
