@@ -74,6 +74,9 @@ class Image(models.Model):
         RENDERING = "rendering"
         COMPLETED = "completed"
         FAILED = "failed"
+        # Only inside the delete transaction: the claim that stops a worker from
+        # completing an image that is being deleted (docs/rendering.md, image states).
+        CANCELLED = "cancelled"
 
     class Format(models.TextChoices):
         PNG = "png", "PNG"
@@ -115,6 +118,8 @@ class Image(models.Model):
     error = models.JSONField(null=True, blank=True)
     render_ms = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When a render took the image (pending → rendering): the stuck sweep measures from here.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     objects = ImageQuerySet.as_manager()
@@ -129,6 +134,11 @@ class Image(models.Model):
     @property
     def filename(self) -> str:
         return f"{self.public_id}.{self.format}"
+
+    @property
+    def storage_name(self) -> str:
+        """Where the file is stored: fixed by the image, so a deleter can remove a file a worker writes late."""
+        return f"{self.file.field.upload_to}{self.file_token}/{self.filename}"
 
     @property
     def url(self) -> str | None:

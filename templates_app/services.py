@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -142,6 +142,7 @@ def render_image(
             template_version=template.version,
             api_key=api_key,
             status=Image.Status.PENDING if run_async else Image.Status.RENDERING,
+            claimed_at=None if run_async else timezone.now(),
             format=fmt,
             scale=scale,
             quality=quality,
@@ -167,15 +168,44 @@ def render_image(
 
             transaction.on_commit(lambda: render_pending_image.enqueue(image_id=image.pk))
             return image, balance
-    return _draw(image, document), balance
+    return render_claimed_image(image, document), balance
 
 
 def _is_remote_image(element: dict) -> bool:
     return element["type"] == "image" and element.get("src", "").lower().startswith(("http://", "https://"))
 
 
-def _draw(image: Image, document: dict) -> Image:
-    """Render `document` into `image`, storing the file; on failure refund, report and raise."""
+# --- The image lifecycle ------------------------------------------------------------
+#
+# Every change of an image's status is one conditional UPDATE from the status it
+# expects (pending → rendering, rendering → completed or failed, pending or
+# rendering → cancelled); only the caller whose UPDATE changed a row acts on it
+# (stores the file, refunds, sends the webhook). So the stuck sweep, a late worker
+# and a delete can interleave in any order and money still moves once
+# (docs/rendering.md, "Image states").
+
+_UNFINISHED = (Image.Status.PENDING, Image.Status.RENDERING)
+
+
+def claim_pending_image(image_id: int) -> Image | None:
+    """pending → rendering for the worker that wins the claim; None when another worker,
+    the sweep or a delete got there first."""
+    claimed = Image.objects.filter(pk=image_id, status=Image.Status.PENDING).update(
+        status=Image.Status.RENDERING, claimed_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    return Image.objects.select_related("owner", "source_image").filter(pk=image_id).first()
+
+
+def render_claimed_image(image: Image, document: dict | None = None) -> Image:
+    """Render an image this caller claimed (status rendering) and record the outcome if the claim still holds.
+
+    Raises RenderError when the render failed (the image is then failed and refunded),
+    or when the sweep failed the image meanwhile; Http404 when it was deleted meanwhile.
+    A file written after losing the claim is deleted again.
+    """
+    document = image.render_document if document is None else document
     started = time.perf_counter()
     try:
         if "images" not in document:
@@ -184,68 +214,105 @@ def _draw(image: Image, document: dict) -> Image:
             document, fmt=image.format, scale=image.scale, quality=image.quality, watermark=image.sandbox
         )
     except rendering.RenderError as exc:
-        _fail(image, exc)
+        if not _fail(image, exc):
+            _raise_lost(image)
         raise
     except Exception as exc:  # an unexpected bug must still not keep the credit
         error = rendering.RenderError("The render failed.")
-        _fail(image, error)
+        if not _fail(image, error):
+            _raise_lost(image)
         raise error from exc
-
-    image.file.save(f"{image.file_token}/{image.filename}", ContentFile(result.content), save=False)
-    image.status = Image.Status.COMPLETED
-    image.width, image.height = result.width, result.height
-    image.file_size = len(result.content)
-    image.warnings = image.warnings + result.warnings
-    image.render_ms = round((time.perf_counter() - started) * 1000)
-    image.completed_at = timezone.now()
-    image.render_document = None
-    fields = ["file", "status", "width", "height", "file_size", "warnings", "render_ms", "completed_at"]
-    with transaction.atomic():
-        image.save(update_fields=[*fields, "render_document"])
-        webhooks.emit(
-            image.owner, "image.completed", representations.image_data(image), callback_url=image.callback_url
-        )
+    _complete(image, result, render_ms=round((time.perf_counter() - started) * 1000))
     return image
 
 
-def _fail(image: Image, exc: "rendering.RenderError") -> None:
-    """Mark the image failed, give back its credit and tell the subscribers."""
+def _complete(image: Image, result: "rendering.RenderResult", *, render_ms: int) -> None:
+    """Store the file, then rendering → completed; the loser of that update deletes the file it wrote."""
+    storage = image.file.storage
+    name = storage.save(image.storage_name, ContentFile(result.content))
+    now = timezone.now()
+    changes = {
+        "file": name,
+        "status": Image.Status.COMPLETED,
+        "width": result.width,
+        "height": result.height,
+        "file_size": len(result.content),
+        "warnings": image.warnings + result.warnings,
+        "render_ms": render_ms,
+        "completed_at": now,
+        "render_document": None,
+    }
     with transaction.atomic():
-        image.status = Image.Status.FAILED
-        image.error = {"code": exc.code, "message": exc.message}
-        image.credits_used = 0
-        image.completed_at = timezone.now()
-        image.render_document = None
-        image.save(update_fields=["status", "error", "credits_used", "completed_at", "render_document"])
+        won = Image.objects.filter(pk=image.pk, status=Image.Status.RENDERING).update(**changes)
+        if won:
+            for field, value in changes.items():
+                setattr(image, field, value)
+            webhooks.emit(
+                image.owner, "image.completed", representations.image_data(image), callback_url=image.callback_url
+            )
+    if not won:
+        # Swept (failed and refunded) or deleted while we rendered: the file must not outlive that.
+        storage.delete(name)
+        _raise_lost(image)
+
+
+def _raise_lost(image: Image) -> None:
+    """Why this render lost its claim, as the exception its caller answers with."""
+    current = Image.objects.filter(pk=image.pk).values_list("status", "error").first()
+    if current is None or current[0] == Image.Status.CANCELLED:
+        raise Http404("The image was deleted while it rendered.")
+    status, error = current
+    image.status, image.error = status, error
+    message = (error or {}).get("message") or "The render did not finish."
+    raise rendering.RenderError(message)
+
+
+def _fail(image: Image, exc: "rendering.RenderError", *, expected: str = Image.Status.RENDERING) -> bool:
+    """expected → failed; the winner gives back the credit and tells the subscribers. Returns whether it won."""
+    changes = {
+        "status": Image.Status.FAILED,
+        "error": {"code": exc.code, "message": exc.message},
+        "credits_used": 0,
+        "completed_at": timezone.now(),
+        "render_document": None,
+    }
+    with transaction.atomic():
+        if not Image.objects.filter(pk=image.pk, status=expected).update(**changes):
+            return False
+        for field, value in changes.items():
+            setattr(image, field, value)
         ledger.refund_credits(image.owner, reference=image.public_id)
         webhooks.emit(image.owner, "image.failed", representations.image_data(image), callback_url=image.callback_url)
+    return True
 
 
 def render_accepted_image(image_id: int) -> str:
-    """The worker's half of an asynchronous render; returns the image's final status."""
-    claimed = Image.objects.filter(pk=image_id, status=Image.Status.PENDING).update(status=Image.Status.RENDERING)
-    if not claimed:  # done already, or swept
-        return Image.objects.filter(pk=image_id).values_list("status", flat=True).first() or "missing"
-    image = Image.objects.select_related("owner", "source_image").get(pk=image_id)
-    with contextlib.suppress(rendering.RenderError):  # recorded, refunded and reported by _draw
-        _draw(image, image.render_document)
-    return image.status
+    """The worker's half of an asynchronous render; returns the image's final status ("deleted" when gone)."""
+    image = claim_pending_image(image_id)
+    if image is not None:
+        # Failures are recorded, refunded and reported by render_claimed_image or by whoever won.
+        with contextlib.suppress(rendering.RenderError, Http404):
+            render_claimed_image(image)
+    return Image.objects.filter(pk=image_id).values_list("status", flat=True).first() or "deleted"
 
 
-# A render still pending or rendering after this long lost its worker.
+# A render still rendering this long after its claim lost its worker (a render's
+# own budget is seconds: RENDER_TIMEOUT_SECONDS plus the fetches).
 STUCK_AFTER = timedelta(minutes=15)
+# A pending image no worker claimed in this long lost its task (a long queue is
+# not a dead worker, hence more than STUCK_AFTER).
+UNCLAIMED_AFTER = timedelta(hours=1)
 
 
 def fail_stuck_renders(*, now=None) -> int:
-    """Fail and refund renders that never finished (their worker died); returns how many."""
-    cutoff = (now or timezone.now()) - STUCK_AFTER
-    stuck = Image.objects.filter(status__in=[Image.Status.PENDING, Image.Status.RENDERING], created_at__lt=cutoff)
-    failed = 0
-    for image in stuck.select_related("owner", "source_image"):
-        if Image.objects.filter(pk=image.pk, status=image.status).update(status=Image.Status.FAILED):
-            _fail(image, rendering.RenderError("The render did not finish; its credit was refunded."))
-            failed += 1
-    return failed
+    """Fail and refund renders that never finished (their worker or task was lost); returns how many."""
+    now = now or timezone.now()
+    stuck = Image.objects.filter(
+        Q(status=Image.Status.RENDERING, claimed_at__lt=now - STUCK_AFTER)
+        | Q(status=Image.Status.PENDING, created_at__lt=now - UNCLAIMED_AFTER)
+    )
+    error = rendering.RenderError("The render did not finish; its credit was refunded.")
+    return sum(_fail(image, error, expected=image.status) for image in stuck.select_related("owner", "source_image"))
 
 
 def edit_image(
@@ -280,10 +347,24 @@ def edit_image(
 
 
 def delete_image(*, image: Image) -> None:
-    """Delete the record and its file; the public URL stops working at once."""
-    if image.file:
-        image.file.delete(save=False)
-    image.delete()
+    """Delete the record and its file; the public URL stops working at once.
+
+    A pending or rendering image is cancelled first (one conditional update) and its
+    credit refunded once; a worker still rendering it then loses its own update and
+    deletes the file it writes. A finished render keeps its charge.
+    """
+    with transaction.atomic():
+        cancelled = Image.objects.filter(pk=image.pk, status__in=_UNFINISHED).update(
+            status=Image.Status.CANCELLED, credits_used=0, render_document=None
+        )
+        if cancelled:
+            ledger.refund_credits(image.owner, reference=image.public_id, reason="Render cancelled: image deleted")
+        stored = Image.objects.filter(pk=image.pk).values_list("file", flat=True).first()
+        image.delete()
+    storage = image.file.storage
+    # The fixed name too: a worker may have written it without recording it yet.
+    for name in {stored, image.file.name, image.storage_name} - {None, ""}:
+        storage.delete(name)
 
 
 # --- Fonts ----------------------------------------------------------------------

@@ -14,6 +14,7 @@ import time
 from urllib.parse import quote, quote_plus, urlencode
 
 from django.db import IntegrityError
+from django.http import Http404
 
 from templates_app import rendering, services
 from templates_app.models import DesignTemplate, Image
@@ -45,7 +46,8 @@ def signed_url(secret: str, template_id: str, ext: str, params: list[tuple[str, 
 def verified_template(template_id: str, ext: str, params: list[tuple[str, str]], sig: str) -> DesignTemplate:
     """The template if `sig` signs this request with its owner's secret; else InvalidSignature.
 
-    An unknown template and a wrong signature are the same answer (no oracle).
+    An unknown template and a wrong signature are the same answer (no oracle). A
+    correctly signed URL of a deactivated owner is Http404: it renders and charges nothing.
     """
     template = DesignTemplate.objects.select_related("owner").filter(public_id=template_id).first()
     if ext not in FORMATS or template is None or not sig:
@@ -54,6 +56,8 @@ def verified_template(template_id: str, ext: str, params: list[tuple[str, str]],
     for plus in (False, True):
         expected = hmac.new(secret, canonical(template_id, ext, params, plus=plus).encode(), hashlib.sha256)
         if hmac.compare_digest(expected.hexdigest(), sig.lower()):
+            if not template.owner.is_active:
+                raise Http404("The template's owner is deactivated.")
             return template
     raise InvalidSignature
 

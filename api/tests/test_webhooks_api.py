@@ -187,7 +187,9 @@ def test_stuck_renders_are_failed_and_refunded(api, template, alice):
     from templates_app import services
 
     assert services.fail_stuck_renders() == 0
-    assert services.fail_stuck_renders(now=timezone.now() + timedelta(minutes=16)) == 1
+    # Never claimed: a long queue is not a lost task, so only after UNCLAIMED_AFTER (1 h).
+    assert services.fail_stuck_renders(now=timezone.now() + timedelta(minutes=16)) == 0
+    assert services.fail_stuck_renders(now=timezone.now() + timedelta(minutes=61)) == 1
     image = Image.objects.get()
     assert image.status == "failed" and image.credits_used == 0
     assert BillingAccount.objects.get(user=alice).balance == 50
