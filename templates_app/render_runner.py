@@ -13,6 +13,11 @@ renders run in a small pool of long-lived worker processes:
   pipeline (never plain fork from the threaded web process), and warm their font
   caches before their first task, so a render pays no import or start-up cost.
 
+Besides renders, the workers validate uploaded fonts (`inspect_font`): fontTools
+parses untrusted tables and decompresses WOFF/WOFF2, which a hostile file can
+turn into minutes of CPU or gigabytes of memory, so it gets the same limits and
+never runs in the web process.
+
 The pool is created lazily, once per process (gunicorn workers each get their
 own), and stopped at interpreter exit. `RENDER_IN_PROCESS` bypasses it. As with
 any forkserver or spawn user, a new worker imports the parent's main script as
@@ -111,7 +116,33 @@ def run_render(
     options = {"fmt": fmt, "scale": scale, "quality": quality, "watermark": watermark}
     if getattr(settings, "RENDER_IN_PROCESS", False):
         return rendering.render(document, **options)
-    return _get_pool().run(document, options, Budget.from_settings())
+    return _get_pool().run(_RENDER, (document, options), Budget.from_settings())
+
+
+def inspect_font(data: bytes) -> dict:
+    """rendering.inspect_font (validate an uploaded font, read its names, unpack WOFF/WOFF2) in a
+    worker under the render budgets.
+
+    Raises RenderError(code="invalid_font") for a bad font and for one that exceeds the
+    budgets or kills its worker (a hostile file); PoolBusy when no worker is free.
+    """
+    if getattr(settings, "RENDER_IN_PROCESS", False):
+        return rendering.inspect_font(data)
+    budget = Budget.from_settings()
+    try:
+        return _get_pool().run(_FONT, bytes(data), budget)
+    except PoolBusy:
+        raise
+    except rendering.RenderError as exc:
+        if exc.code == "invalid_font":
+            raise
+        # Over the budget or a dead worker: the file is what costs that much.
+        message = f"The font could not be validated within the server's limits ({exc.message})"
+        raise rendering.RenderError(message, code="invalid_font") from None
+
+
+class PoolBusy(rendering.RenderError):
+    """Every worker stayed busy for longer than a caller waits (raised in the calling process)."""
 
 
 # --- the worker process ---------------------------------------------------------
@@ -133,8 +164,8 @@ def _worker_main(conn) -> None:
         if task is None:
             return
         conn.send((_STARTED,))
-        document, options, budget = task
-        reply = _render_task(document, options, budget)
+        kind, payload, budget = task
+        reply = _run_task(kind, payload, budget)
         try:
             conn.send(reply)
         except (EOFError, OSError):
@@ -150,14 +181,26 @@ def _set_soft_limit(kind: int, value: int) -> None:
     resource.setrlimit(kind, (value, hard))
 
 
-def _render_task(document: dict, options: dict, budget: Budget) -> tuple[str, object, bool]:
-    """Render one document under the budget: (status, result or error, whether this worker should stop)."""
+_RENDER, _FONT = "render", "font"
+
+
+def _render(payload: tuple[dict, dict]) -> rendering.RenderResult:
+    document, options = payload
+    return rendering.render(document, **options)
+
+
+# The job kinds a worker runs, each a function of one picklable payload.
+_JOBS = {_RENDER: _render, _FONT: rendering.inspect_font}
+
+
+def _run_task(kind: str, payload: object, budget: Budget) -> tuple[str, object, bool]:
+    """Run one job under the budget: (status, result or error, whether this worker should stop)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     # RLIMIT_CPU counts the whole life of the process: set it relative to what is used.
     _set_soft_limit(resource.RLIMIT_CPU, math.ceil(usage.ru_utime + usage.ru_stime + budget.seconds))
     _set_soft_limit(resource.RLIMIT_AS, budget.memory_bytes)
     try:
-        return _OK, rendering.render(document, **options), False
+        return _OK, _JOBS[kind](payload), False
     except Exception as exc:
         # Lift the limit so the reply itself can be built. After a failed allocation or
         # an unexpected error the worker stops: its heap or a library may be in a bad state.
@@ -235,12 +278,12 @@ class _Worker:
     def alive(self) -> bool:
         return self.process.is_alive()
 
-    def render(self, document: dict, options: dict, budget: Budget) -> tuple:
+    def run(self, kind: str, payload: object, budget: Budget) -> tuple:
         """Send a task and wait for its reply until the deadline; raises _DeadlinePassed or _WorkerDied."""
         deadline = time.monotonic() + budget.seconds
         started = False
         try:
-            self.conn.send((document, options, budget))
+            self.conn.send((kind, payload, budget))
             while True:
                 if not self.conn.poll(max(0.0, deadline - time.monotonic())):
                     raise _DeadlinePassed  # not TimeoutError: that is an OSError, caught below
@@ -302,7 +345,7 @@ class _Pool:
         try:
             worker = self._idle.get(timeout=wait)
         except queue.Empty:
-            raise rendering.RenderError("The server is too busy to render now; try again shortly.") from None
+            raise PoolBusy("The server is too busy to render now; try again shortly.") from None
         if worker is not None and worker.alive():
             return worker
         if worker is not None:
@@ -330,15 +373,15 @@ class _Pool:
             self._workers.discard(worker)
         worker.stop(kill=kill)
 
-    def run(self, document: dict, options: dict, budget: Budget) -> rendering.RenderResult:
-        """Render on a borrowed worker; the worker is replaced after a timeout, a death or a bad error."""
+    def run(self, kind: str, payload: object, budget: Budget):
+        """Run a job on a borrowed worker; the worker is replaced after a timeout, a death or a bad error."""
         # Waiting for a free worker is bounded too: with every worker busy on slow
         # renders, a caller would otherwise hang for several budgets.
         wait = max(5.0, budget.seconds * 3)
         for attempt in range(2):
             worker = self._borrow(wait)
             try:
-                status, payload, recycle = worker.render(document, options, budget)
+                status, answer, recycle = worker.run(kind, payload, budget)
             except _DeadlinePassed:
                 logger.warning("Render worker %s went over its %g s budget: killed", worker.pid, budget.seconds)
                 self._give_back(worker, replace=True)
@@ -353,8 +396,8 @@ class _Pool:
                 raise
             self._give_back(worker, replace=recycle or worker.renders >= RECYCLE_AFTER_RENDERS)
             if status == _OK:
-                return payload
-            raise payload
+                return answer
+            raise answer
         raise rendering.RenderError("The render process stopped unexpectedly.")
 
     def close(self) -> None:

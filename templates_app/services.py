@@ -379,8 +379,12 @@ def upload_font(*, owner, data: bytes, family: str = "", weight: int | None = No
     the same family, weight and style again replaces the earlier file.
     """
     try:
-        info = rendering.inspect_font(data)
+        # In a render worker, under its time and memory limits: fontTools on a hostile
+        # file must not stall or exhaust the web process.
+        info = render_runner.inspect_font(data)
     except rendering.RenderError as exc:
+        if exc.code != "invalid_font":
+            raise  # the server is busy: not the file's fault
         raise InvalidInput([{"field": "file", "code": "invalid_font", "message": exc.message}]) from None
     family = " ".join((family or info["family"]).split())
     weight = info["weight"] if weight is None else weight

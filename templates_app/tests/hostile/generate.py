@@ -1,9 +1,10 @@
 """Write the hostile image fixtures in this folder (deterministic; run from the repo root).
 
-    .venv/bin/python templates_app/tests/hostile/generate.py
+    .venv/bin/python templates_app/tests/hostile/generate.py [NAME ...]
 
 Each file is small on disk and dangerous to a naive decoder or fetcher; the tests
-in test_rendering_hostile_images.py and test_fetch.py use every one.
+in test_rendering_hostile_images.py, test_fetch.py and (the font)
+api/tests/test_fonts_api.py use every one.
 """
 
 from __future__ import annotations
@@ -62,6 +63,37 @@ def truncated_jpeg() -> bytes:
     return data[: len(data) // 2]
 
 
+def cff_subroutine_bomb() -> bytes:
+    """A 1 KB OpenType (CFF) font whose 'A' calls a subroutine that calls the next one 16
+    times, ten levels deep (the CFF nesting limit): 16^10 outline segments to draw. Any
+    parser that follows the calls burns CPU and memory until something stops it."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.misc.psCharStrings import T2CharString
+
+    bias, depth, fanout = 107, 10, 16
+    builder = FontBuilder(1000, isTTF=False)
+    builder.setupGlyphOrder([".notdef", "A"])
+    builder.setupCharacterMap({ord("A"): "A"})
+    charstrings = {
+        ".notdef": T2CharString(program=["endchar"]),
+        "A": T2CharString(program=[0, 0, "rmoveto", 0 - bias, "callgsubr", "endchar"]),
+    }
+    builder.setupCFF("Bomb-Regular", {"FullName": "Bomb"}, charstrings, {})
+    subrs = builder.font["CFF "].cff.GlobalSubrs
+    for level in range(depth - 1):
+        subrs.append(T2CharString(program=[*[level + 1 - bias, "callgsubr"] * fanout, "return"]))
+    subrs.append(T2CharString(program=[1, 1, "rlineto", "return"]))
+    builder.setupHorizontalMetrics({".notdef": (500, 0), "A": (600, 0)})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "Bomb", "styleName": "Regular"})
+    builder.setupOS2(usWeightClass=400)
+    builder.setupPost()
+    builder.font.recalcBBoxes = False  # computing bounds would draw 'A': fontTools itself would hang here
+    buffer = io.BytesIO()
+    builder.save(buffer)
+    return buffer.getvalue()
+
+
 SVG = b"""<?xml version="1.0"?>
 <!DOCTYPE svg [<!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>
 <svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">
@@ -80,13 +112,17 @@ FIXTURES = {
     "truncated.jpg": truncated_jpeg,
     "entities.svg": lambda: SVG,
     "page.html": lambda: HTML,
+    "subroutine_bomb.otf": cff_subroutine_bomb,
 }
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
     for name, make in FIXTURES.items():
-        (HERE / name).write_bytes(make())
+        if not names or name in names:
+            (HERE / name).write_bytes(make())
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:])
