@@ -346,8 +346,9 @@ def edit_image(
     )
 
 
-def delete_image(*, image: Image) -> None:
-    """Delete the record and its file; the public URL stops working at once.
+def delete_image(*, image: Image) -> bool:
+    """Delete the record and its file; the public URL stops working at once. Returns whether
+    an unfinished render was cancelled.
 
     A pending or rendering image is cancelled first (one conditional update) and its
     credit refunded once; a worker still rendering it then loses its own update and
@@ -365,6 +366,7 @@ def delete_image(*, image: Image) -> None:
     # The fixed name too: a worker may have written it without recording it yet.
     for name in {stored, image.file.name, image.storage_name} - {None, ""}:
         storage.delete(name)
+    return bool(cancelled)
 
 
 # --- Fonts ----------------------------------------------------------------------

@@ -204,8 +204,9 @@ def image_rerender(request, image_id: str):
 @login_required
 def image_delete(request, image_id: str):
     image = _get_dashboard_image(request.user, image_id)
-    services.delete_image(image=image)
-    messages.success(request, f"Image {image_id} is deleted; its URL no longer works.")
+    cancelled = services.delete_image(image=image)
+    refund = " Its render was cancelled and refunded." if cancelled and image.credits_used else ""
+    messages.success(request, f"Image {image_id} is deleted; its URL no longer works.{refund}")
     return redirect("dash-images")
 
 

@@ -191,8 +191,9 @@ def test_deleting_a_completed_image_removes_its_file_and_keeps_the_charge(api, a
 def test_the_dashboard_delete_of_a_pending_image_refunds_it(client, api, alice, template):
     image = render_async(api, template)
     client.force_login(alice)
-    response = client.post(f"/dashboard/images/{image.public_id}/delete")
-    assert response.status_code == 302
+    response = client.post(f"/dashboard/images/{image.public_id}/delete", follow=True)
+    assert response.status_code == 200
+    assert "cancelled and refunded" in response.content.decode()
     assert not Image.objects.filter(pk=image.pk).exists()
     assert ledger_rows(image) == [("render", -1), ("refund", 1)]
     assert balance(alice) == 50
