@@ -48,7 +48,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks_db",
+    # Before allauth, so accounts/templates/ overrides allauth's templates.
     "accounts",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.google",
     "billing",
     "templates_app",
     "api",
@@ -63,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "api.middleware.RequestLogMiddleware",
@@ -276,8 +284,42 @@ SECURE_CSP = {
     "form-action": ["'self'"],
 }
 
+# Sign-in is django-allauth's (docs/accounts.md): log in by e-mail, one password at
+# sign-up, MFA (TOTP with recovery codes, WebAuthn passkeys), optional Google/GitHub.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "home"
-# Login attempts per client IP (django-ratelimit's rate syntax).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm", "signup": "accounts.forms.SignUpForm"}
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# A new account may use the dashboard and test keys at once; its first live render
+# waits for the confirmed address (SPEC §10, accounts.models.User.has_verified_email).
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CHANGE_EMAIL = True  # one address: a new one replaces the old once confirmed
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Imagior] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PUBLIC_BASE_URL.startswith("https://") else "http"
+ACCOUNT_SESSION_REMEMBER = True
+# Attempts per client IP (accounts.client_ip, TRUSTED_PROXY_COUNT) and per target;
+# over a limit the page answers 429 with Retry-After (accounts.views.too_many_requests).
 LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", default="10/m")
+SIGNUP_RATE_LIMIT = env("SIGNUP_RATE_LIMIT", default="10/h")
+PASSWORD_RESET_RATE_LIMIT = env("PASSWORD_RESET_RATE_LIMIT", default="5/m")
+ACCOUNT_RATE_LIMITS = {
+    "login": f"{LOGIN_RATE_LIMIT}/ip",
+    "login_failed": f"{LOGIN_RATE_LIMIT}/ip,5/5m/key",
+    "signup": f"{SIGNUP_RATE_LIMIT}/ip",
+    "reset_password": f"{PASSWORD_RESET_RATE_LIMIT}/ip,3/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+    "confirm_email": "1/3m/key",
+}
