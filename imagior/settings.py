@@ -323,3 +323,13 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     "confirm_email": "1/3m/key",
 }
+
+# Two-factor (allauth.mfa): an authenticator app (TOTP) with recovery codes, and
+# WebAuthn passkeys, which can also log in on their own. A wrong code counts
+# against "login_failed" (5 per 5 minutes per account, 10/m per IP) like a wrong password.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Imagior"
+# WebAuthn wants https; plain http is allowed only where the site itself is served so
+# (the embedded server on loopback, the test server).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=not _https)
