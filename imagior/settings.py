@@ -333,3 +333,25 @@ MFA_TOTP_ISSUER = "Imagior"
 # WebAuthn wants https; plain http is allowed only where the site itself is served so
 # (the embedded server on loopback, the test server).
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=not _https)
+
+# Social sign-in (docs/accounts.md): each provider appears once its OAuth app's id and
+# secret are set. A provider's address logs into an existing account only when both
+# the provider and we have it verified (accounts.adapter.SocialAccountAdapter).
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_STORE_TOKENS = False  # we only sign in; no calls to the providers' APIs later
+SOCIALACCOUNT_PROVIDERS = {}
+if env("GITHUB_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["github"] = {
+        "APPS": [{"client_id": env("GITHUB_CLIENT_ID"), "secret": env("GITHUB_CLIENT_SECRET", default="")}],
+        "SCOPE": ["read:user", "user:email"],
+    }
+    if env("GITHUB_URL", default=""):  # GitHub Enterprise Server
+        SOCIALACCOUNT_PROVIDERS["github"]["GITHUB_URL"] = env("GITHUB_URL")
+if env("GOOGLE_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["google"] = {
+        "APPS": [{"client_id": env("GOOGLE_CLIENT_ID"), "secret": env("GOOGLE_CLIENT_SECRET", default="")}],
+        "SCOPE": ["openid", "email", "profile"],
+    }
