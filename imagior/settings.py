@@ -355,3 +355,13 @@ if env("GOOGLE_CLIENT_ID", default=""):
         "APPS": [{"client_id": env("GOOGLE_CLIENT_ID"), "secret": env("GOOGLE_CLIENT_SECRET", default="")}],
         "SCOPE": ["openid", "email", "profile"],
     }
+# The "Continue with …" forms post to us and are redirected to the provider: browsers
+# hold that redirect to the form-action directive too.
+SECURE_CSP["form-action"] += [
+    *(
+        ["/".join(env("GITHUB_URL", default="https://github.com").split("/")[:3])]
+        if "github" in SOCIALACCOUNT_PROVIDERS
+        else []
+    ),
+    *(["https://accounts.google.com"] if "google" in SOCIALACCOUNT_PROVIDERS else []),
+]

@@ -1,29 +1,16 @@
 """Two-factor through HTTP (allauth.mfa): enable TOTP, log in with a code computed
 here, use a recovery code once; wrong codes are limited like wrong passwords."""
 
-import base64
-import hashlib
-import hmac
 import html
 import re
-import struct
-import time
 
 import pytest
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import SESSION_KEY
 
+from accounts.tests.otp import totp
+
 PASSWORD = "correct horse battery staple"
-
-
-def totp(secret: str, at: float | None = None) -> str:
-    """RFC 6238 (SHA-1, 30 s, 6 digits), written out here rather than borrowed from allauth."""
-    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
-    counter = int((time.time() if at is None else at) // 30)
-    digest = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return f"{value % 1_000_000:06d}"
 
 
 def other_code(code: str) -> str:

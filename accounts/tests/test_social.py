@@ -127,12 +127,14 @@ def test_a_forged_callback_state_is_refused(client, db, provider):
 
 
 def configured_providers(**env) -> str:
-    """The providers a fresh process offers with these environment variables."""
+    """The providers a fresh process offers with these environment variables, and
+    where its CSP lets forms go (the provider buttons are redirected there)."""
     skip = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "GITHUB_CLIENT_ID", "GOOGLE_CLIENT_ID"}
     environment = {k: v for k, v in os.environ.items() if k not in skip} | env
     code = (
         "from django.conf import settings; p = settings.SOCIALACCOUNT_PROVIDERS;"
-        "print(sorted((name, app['client_id'], app['secret']) for name in p for app in p[name]['APPS']))"
+        "print(sorted((name, app['client_id'], app['secret']) for name in p for app in p[name]['APPS']),"
+        " settings.SECURE_CSP['form-action'])"
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", code],
@@ -147,11 +149,13 @@ def configured_providers(**env) -> str:
 
 
 def test_providers_come_from_environment_variables():
-    assert configured_providers() == "[]"
-    assert (
-        configured_providers(GITHUB_CLIENT_ID="Iv1.abc", GITHUB_CLIENT_SECRET="s3") == "[('github', 'Iv1.abc', 's3')]"
-    )
+    assert configured_providers() == "[] [\"'self'\"]"
+    github = configured_providers(GITHUB_CLIENT_ID="Iv1.abc", GITHUB_CLIENT_SECRET="s3")
+    assert github == "[('github', 'Iv1.abc', 's3')] [\"'self'\", 'https://github.com']"
     both = configured_providers(
         GITHUB_CLIENT_ID="Iv1.abc", GITHUB_CLIENT_SECRET="s3", GOOGLE_CLIENT_ID="123.apps", GOOGLE_CLIENT_SECRET="g"
     )
-    assert both == "[('github', 'Iv1.abc', 's3'), ('google', '123.apps', 'g')]"
+    assert both == (
+        "[('github', 'Iv1.abc', 's3'), ('google', '123.apps', 'g')]"
+        " [\"'self'\", 'https://github.com', 'https://accounts.google.com']"
+    )
