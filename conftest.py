@@ -33,6 +33,7 @@ def _isolated_files(settings, tmp_path):
 
 def make_user(email: str, credits: int | None = None) -> User:
     user = User.objects.create_user(email, "correct horse battery staple")
+    user.mark_email_verified()  # like every account before allauth (the data migration)
     ledger.open_account(user)
     if credits is not None:
         ledger.set_balance(user, balance=credits, reason="test setup")

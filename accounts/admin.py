@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -38,3 +39,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke_keys(self, request, queryset):
         for key in queryset:
             key.revoke()
+
+
+# The admin's own login form has no rate limit and no second factor: send it
+# through the site's login (allauth: limited per client IP, MFA), then back.
+admin.site.login = secure_admin_login(admin.site.login)

@@ -1,12 +1,9 @@
 import re
 
+from allauth.account import forms as allauth_forms
 from django import forms
-from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
 
-from accounts import signup
-from accounts.models import ApiKey, User, validate_allowed_domains, validate_allowed_ips
+from accounts.models import ApiKey, validate_allowed_domains, validate_allowed_ips
 
 
 def split_list(text: str) -> list[str]:
@@ -14,39 +11,28 @@ def split_list(text: str) -> list[str]:
     return [item for item in re.split(r"[\s,]+", text.strip()) if item]
 
 
-class SignUpForm(forms.Form):
-    email = forms.EmailField(
-        label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
-    )
-    password = forms.CharField(
-        label="Password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters; not a common password.",
-    )
+class LoginForm(allauth_forms.LoginForm):
+    """allauth's log-in form in our words: the e-mail address is the user name."""
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if signup.email_taken(email):
-            raise ValidationError("An account with this e-mail exists already. Log in instead?")
-        return email
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("email") and cleaned.get("password"):
-            try:
-                password_validation.validate_password(cleaned["password"], User(email=cleaned["email"]))
-            except ValidationError as exc:
-                self.add_error("password", exc)
-        return cleaned
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = "E-mail"
+        self.fields["login"].widget.attrs.update({"autocomplete": "email", "autofocus": True})
+        self.fields["login"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].help_text = ""  # the page links "Forgot your password?"
+        self.fields["password"].widget.attrs.pop("placeholder", None)
 
 
-class LoginForm(AuthenticationForm):
-    """Django's login form with the e-mail address as the user name."""
+class SignUpForm(allauth_forms.SignupForm):
+    """allauth's sign-up form: an e-mail address and one password (Django's validators)."""
 
-    username = forms.EmailField(
-        label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
-    )
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "E-mail"
+        self.fields["email"].widget.attrs.update({"autocomplete": "email", "autofocus": True})
+        self.fields["email"].widget.attrs.pop("placeholder", None)
+        self.fields["password1"].help_text = "At least 8 characters; not a common password."
+        self.fields["password1"].widget.attrs.pop("placeholder", None)
 
 
 class ApiKeyForm(forms.Form):
@@ -82,26 +68,3 @@ class ApiKeyForm(forms.Form):
         values = [value.lower() for value in split_list(self.cleaned_data["allowed_domains"])]
         validate_allowed_domains(values)
         return values
-
-
-class EmailChangeForm(forms.Form):
-    email = forms.EmailField(label="New e-mail", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
-    current_password = forms.CharField(
-        label="Current password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
-    )
-
-    def __init__(self, user: User, *args, **kwargs):
-        self.user = user
-        super().__init__(*args, **kwargs)
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
-            raise ValidationError("Another account uses this e-mail.")
-        return email
-
-    def clean_current_password(self) -> str:
-        password = self.cleaned_data["current_password"]
-        if not self.user.check_password(password):
-            raise ValidationError("That is not your current password.")
-        return password

@@ -3,6 +3,7 @@ import ipaddress
 import secrets
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -83,6 +84,33 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.url_signing_secret = new_url_signing_secret()
         self.save(update_fields=["url_signing_secret"])
         return self.url_signing_secret
+
+    def has_verified_email(self) -> bool:
+        """Whether allauth has a confirmed address for this user (SPEC §10: live renders wait for it)."""
+        return EmailAddress.objects.filter(user=self, verified=True).exists()
+
+    def require_verified_email(self) -> None:
+        """Raise EmailNotVerified unless the user has confirmed an address."""
+        if not self.has_verified_email():
+            raise EmailNotVerified(
+                f"Confirm {self.email} first: the link is in the e-mail we sent at sign-up "
+                "(the dashboard's profile page sends a new one). Test keys work meanwhile."
+            )
+
+    def mark_email_verified(self) -> None:
+        """Record the current address as confirmed and primary (create_account, the demo, migrations)."""
+        address = EmailAddress.objects.filter(user=self, email__iexact=self.email).first()
+        if address is None:
+            EmailAddress.objects.filter(user=self, primary=True).update(primary=False)
+            EmailAddress.objects.create(user=self, email=self.email.lower(), verified=True, primary=True)
+        elif not (address.verified and address.primary):
+            EmailAddress.objects.filter(user=self, primary=True).exclude(pk=address.pk).update(primary=False)
+            address.verified, address.primary = True, True
+            address.save(update_fields=["verified", "primary"])
+
+
+class EmailNotVerified(Exception):
+    """A live render by an account whose e-mail address is not confirmed yet (403 email_not_verified)."""
 
 
 def validate_allowed_ips(values: list[str]) -> None:

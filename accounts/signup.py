@@ -1,26 +1,16 @@
-"""Creating an account from the sign-up page.
+"""What happens when someone signs up (allauth's sign-up form or a first social log-in).
 
 `accounts` imports no other app (STYLE.md), so what other apps do for a new
 user (billing opens the credit balance) hangs off the `signed_up` signal,
-connected in their AppConfig.ready().
+connected in their AppConfig.ready(). allauth's `user_signed_up` is forwarded
+to it (accounts/apps.py).
 """
 
-from django.db import transaction
 from django.dispatch import Signal
 
-from accounts.models import User
-
-# Sent with `user` inside the sign-up transaction.
+# Sent with `user` once the new user is saved.
 signed_up = Signal()
 
 
-def sign_up(*, email: str, password: str) -> User:
-    """Create a user who logs in with `email` and tell the other apps about them."""
-    with transaction.atomic():
-        user = User.objects.create_user(email, password)
-        signed_up.send(sender=User, user=user)
-    return user
-
-
-def email_taken(email: str) -> bool:
-    return User.objects.filter(email__iexact=email.strip()).exists()
+def forward_allauth_sign_up(sender, request, user, **kwargs) -> None:
+    signed_up.send(sender=type(user), user=user)

@@ -1,34 +1,19 @@
-from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from allauth.account import views as allauth_views
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
 
 from accounts import views
 
+# Sign-in is django-allauth's, under /accounts/ (docs/accounts.md). Its four entry
+# pages keep their short paths and names, so links and LOGIN_URL stay as they were.
 urlpatterns = [
-    path("signup", views.signup_view, name="signup"),
-    path("login", views.login_view, name="login"),
-    path("logout", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "password-reset/",
-        auth_views.PasswordResetView.as_view(template_name="accounts/password_reset_form.html"),
-        name="password_reset",
-    ),
-    path(
-        "password-reset/sent",
-        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
-        name="password_reset_done",
-    ),
-    path(
-        "password-reset/<uidb64>/<token>",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html", success_url=reverse_lazy("password_reset_complete")
-        ),
-        name="password_reset_confirm",
-    ),
-    path(
-        "password-reset/done",
-        auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
-        name="password_reset_complete",
-    ),
+    path("signup", allauth_views.signup, name="signup"),
+    path("login", allauth_views.login, name="login"),
+    path("logout", allauth_views.logout, name="logout"),
+    path("password-reset/", allauth_views.password_reset, name="password_reset"),
+    # Links from reset e-mails sent before allauth: ask for a new one.
+    path("password-reset/<str:uidb64>/<str:token>", RedirectView.as_view(url=reverse_lazy("password_reset"))),
+    path("accounts/", include("allauth.urls")),
     path("dashboard/profile", views.profile, name="profile"),
     path("dashboard/keys", views.keys, name="dash-keys"),
     path("dashboard/keys/<str:key_id>/revoke", views.revoke_key, name="dash-key-revoke"),

@@ -1,19 +1,13 @@
-"""Sign-up, login, profile and the API-key pages."""
+"""The profile and API-key pages; sign-in itself is django-allauth's (accounts/urls.py)."""
 
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, update_session_auth_hash
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
-from django_ratelimit.decorators import ratelimit
 
-from accounts import signup
-from accounts.forms import ApiKeyForm, EmailChangeForm, LoginForm, SignUpForm
+from accounts.forms import ApiKeyForm
 from accounts.models import ApiKey
 
 # Where a freshly created key waits for the one page view that shows it.
@@ -29,57 +23,18 @@ def _get_key_for(user, public_id: str) -> ApiKey:
     return get_object_or_404(ApiKey, user=user, public_id=public_id)
 
 
-def signup_view(request):
-    if request.user.is_authenticated:
-        return redirect("overview")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = signup.sign_up(email=form.cleaned_data["email"], password=form.cleaned_data["password"])
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome to Imagior! Your account is ready.")
-        return redirect("overview")
-    return render(request, "accounts/signup.html", {"form": form})
-
-
-def _login_rate(group, request) -> str:
-    return settings.LOGIN_RATE_LIMIT
-
-
-_login = auth_views.LoginView.as_view(
-    template_name="accounts/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
-)
-
-
-@ratelimit(key="ip", rate=_login_rate, method="POST", block=False)
-def login_view(request):
-    """Django's login, limited per client IP; over the limit the form answers 429."""
-    if getattr(request, "limited", False):
-        response = render(request, "429.html", status=429)
-        response["Retry-After"] = "60"
-        return response
-    return _login(request)
-
-
 @login_required
 def profile(request):
-    email_form = EmailChangeForm(request.user, prefix="email")
-    password_form = PasswordChangeForm(request.user, prefix="password")
-    if request.method == "POST":
-        if request.POST.get("action") == "email":
-            email_form = EmailChangeForm(request.user, request.POST, prefix="email")
-            if email_form.is_valid():
-                request.user.email = email_form.cleaned_data["email"]
-                request.user.save(update_fields=["email"])
-                messages.success(request, "Your e-mail address is changed.")
-                return redirect("profile")
-        elif request.POST.get("action") == "password":
-            password_form = PasswordChangeForm(request.user, request.POST, prefix="password")
-            if password_form.is_valid():
-                user = password_form.save()
-                update_session_auth_hash(request, user)
-                messages.success(request, "Your password is changed.")
-                return redirect("profile")
-    return render(request, "accounts/profile.html", {"email_form": email_form, "password_form": password_form})
+    """The account's sign-in settings: each links to allauth's page for it."""
+    context = {"email_verified": request.user.has_verified_email()}
+    return render(request, "accounts/profile.html", context)
+
+
+def too_many_requests(request, exception=None):
+    """allauth's over-the-limit answer (imagior.urls.handler429): our page, with Retry-After."""
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response
 
 
 @never_cache

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 
+from accounts.models import EmailNotVerified
 from billing.ledger import InsufficientCredits
 from templates_app import rendering
 from templates_app.elements import InvalidInput
@@ -56,6 +57,8 @@ PROBLEMS = [
                 "The key has a domain whitelist and the Origin/Referer is not on it."),
     ProblemCode(403, "invalid_signature", "Invalid signature",
                 "A signed /i/… URL has a missing or wrong sig (or names an unknown template)."),
+    ProblemCode(403, "email_not_verified", "E-mail not verified",
+                "A live render waits until the account confirms its e-mail address; test keys work meanwhile."),
     ProblemCode(403, "permission_denied", "Permission denied",
                 "The request is not allowed for this key."),
     ProblemCode(404, "not_found", "Not found",
@@ -139,6 +142,8 @@ def _classify(exc) -> tuple[int, str, str, list | None, dict]:
         return 400, exc.code, detail, exc.errors, {}
     if isinstance(exc, InsufficientCredits):
         return 403, "insufficient_credits", str(exc), None, {"X-Credits-Remaining": str(exc.balance)}
+    if isinstance(exc, EmailNotVerified):
+        return 403, "email_not_verified", str(exc), None, {}
     if isinstance(exc, rendering.RenderError):
         status = 500 if exc.code == "render_failed" else 400
         errors = (

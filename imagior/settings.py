@@ -48,7 +48,14 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks_db",
+    # Before allauth, so accounts/templates/ overrides allauth's templates.
     "accounts",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.google",
     "billing",
     "templates_app",
     "api",
@@ -63,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "api.middleware.RequestLogMiddleware",
@@ -276,8 +284,84 @@ SECURE_CSP = {
     "form-action": ["'self'"],
 }
 
+# Sign-in is django-allauth's (docs/accounts.md): log in by e-mail, one password at
+# sign-up, MFA (TOTP with recovery codes, WebAuthn passkeys), optional Google/GitHub.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "home"
-# Login attempts per client IP (django-ratelimit's rate syntax).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm", "signup": "accounts.forms.SignUpForm"}
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# A new account may use the dashboard and test keys at once; its first live render
+# waits for the confirmed address (SPEC §10, accounts.models.User.has_verified_email).
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CHANGE_EMAIL = True  # one address: a new one replaces the old once confirmed
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Imagior] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PUBLIC_BASE_URL.startswith("https://") else "http"
+ACCOUNT_SESSION_REMEMBER = True
+# Attempts per client IP (accounts.client_ip, TRUSTED_PROXY_COUNT) and per target;
+# over a limit the page answers 429 with Retry-After (accounts.views.too_many_requests).
 LOGIN_RATE_LIMIT = env("LOGIN_RATE_LIMIT", default="10/m")
+SIGNUP_RATE_LIMIT = env("SIGNUP_RATE_LIMIT", default="10/h")
+PASSWORD_RESET_RATE_LIMIT = env("PASSWORD_RESET_RATE_LIMIT", default="5/m")
+ACCOUNT_RATE_LIMITS = {
+    "login": f"{LOGIN_RATE_LIMIT}/ip",
+    "login_failed": f"{LOGIN_RATE_LIMIT}/ip,5/5m/key",
+    "signup": f"{SIGNUP_RATE_LIMIT}/ip",
+    "reset_password": f"{PASSWORD_RESET_RATE_LIMIT}/ip,3/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+    "confirm_email": "1/3m/key",
+}
+
+# Two-factor (allauth.mfa): an authenticator app (TOTP) with recovery codes, and
+# WebAuthn passkeys, which can also log in on their own. A wrong code counts
+# against "login_failed" (5 per 5 minutes per account, 10/m per IP) like a wrong password.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Imagior"
+# WebAuthn wants https; plain http is allowed only where the site itself is served so
+# (the embedded server on loopback, the test server).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=not _https)
+
+# Social sign-in (docs/accounts.md): each provider appears once its OAuth app's id and
+# secret are set. A provider's address logs into an existing account only when both
+# the provider and we have it verified (accounts.adapter.SocialAccountAdapter).
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_STORE_TOKENS = False  # we only sign in; no calls to the providers' APIs later
+SOCIALACCOUNT_PROVIDERS = {}
+if env("GITHUB_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["github"] = {
+        "APPS": [{"client_id": env("GITHUB_CLIENT_ID"), "secret": env("GITHUB_CLIENT_SECRET", default="")}],
+        "SCOPE": ["read:user", "user:email"],
+    }
+    if env("GITHUB_URL", default=""):  # GitHub Enterprise Server
+        SOCIALACCOUNT_PROVIDERS["github"]["GITHUB_URL"] = env("GITHUB_URL")
+if env("GOOGLE_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["google"] = {
+        "APPS": [{"client_id": env("GOOGLE_CLIENT_ID"), "secret": env("GOOGLE_CLIENT_SECRET", default="")}],
+        "SCOPE": ["openid", "email", "profile"],
+    }
+# The "Continue with …" forms post to us and are redirected to the provider: browsers
+# hold that redirect to the form-action directive too.
+SECURE_CSP["form-action"] += [
+    *(
+        ["/".join(env("GITHUB_URL", default="https://github.com").split("/")[:3])]
+        if "github" in SOCIALACCOUNT_PROVIDERS
+        else []
+    ),
+    *(["https://accounts.google.com"] if "google" in SOCIALACCOUNT_PROVIDERS else []),
+]

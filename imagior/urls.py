@@ -23,3 +23,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("billing.urls")),
 ]
+
+# allauth's rate limits answer with this (our 429 page, with Retry-After).
+handler429 = "accounts.views.too_many_requests"

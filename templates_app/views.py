@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.models import ApiKey
+from accounts.models import ApiKey, EmailNotVerified
 from billing import ledger, usage
 from templates_app import rendering, services, webhooks
 from templates_app.elements import InvalidInput
@@ -189,6 +189,9 @@ def image_rerender(request, image_id: str):
         return _image_page(request, image, form, status=400)
     except ledger.InsufficientCredits as exc:
         form.add_error(None, f"{exc} Buy credits or change plan on the Billing page.")
+        return _image_page(request, image, form, status=403)
+    except EmailNotVerified as exc:
+        form.add_error(None, str(exc))
         return _image_page(request, image, form, status=403)
     except rendering.RenderError as exc:
         failed = Image.objects.filter(source_image=image).first()

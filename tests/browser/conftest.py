@@ -7,6 +7,7 @@ Content-Security-Policy violation fails the test.
 
 import importlib
 import os
+import re
 import shutil
 
 import pytest
@@ -125,3 +126,14 @@ def log_in(page, base_url: str, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{base_url}/dashboard/")
+
+
+def confirm_email(page, address: str) -> None:
+    """Follow the confirmation link of the last e-mail sent to `address` (the test
+    server's mail backend keeps them in django.core.mail.outbox) and confirm."""
+    from django.core import mail
+
+    message = [m for m in mail.outbox if address in m.to][-1]
+    page.goto(re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0))
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/dashboard/")

@@ -205,8 +205,8 @@ def test_pages_fit_a_phone_and_a_desktop(browser, site, phone):
 
 def test_admin_works_under_the_csp(page, site):
     User.objects.create_superuser("root@example.com", PASSWORD)
-    page.goto(site + "/admin/login/")
-    page.get_by_label("Email").fill("root@example.com")
+    page.goto(site + "/admin/login/")  # the site's login (allauth), then back to the admin
+    page.get_by_label("E-mail").fill("root@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from conftest import make_user
 from templates_app import services
 from templates_app.models import DesignTemplate, Image
-from tests.browser.conftest import PASSWORD, log_in
+from tests.browser.conftest import PASSWORD, confirm_email, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -172,6 +172,7 @@ def test_the_whole_journey_sign_up_key_design_render_and_use_the_api(page, site)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(site + "/dashboard/")
     expect(page.get_by_test_id("balance")).to_have_text("50")
+    confirm_email(page, "grace@example.com")  # live renders wait for it (SPEC §10)
 
     # A live key, shown once.
     page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="API keys").click()
