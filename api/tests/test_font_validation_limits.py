@@ -49,7 +49,7 @@ def cpu_seconds() -> float:
 
 @pytest.mark.parametrize(
     ("seconds", "megabytes", "reason"),
-    [(2, 1024, "longer than 2 s"), (20, 300, "memory")],
+    [(2, 1024, ("longer than 2 s",)), (20, 300, ("memory", "stopped unexpectedly"))],
     ids=["over the time budget", "over the memory budget"],
 )
 def test_a_hostile_font_hits_the_workers_limit_and_is_a_400(api, settings, alarm, seconds, megabytes, reason):
@@ -65,7 +65,9 @@ def test_a_hostile_font_hits_the_workers_limit_and_is_a_400(api, settings, alarm
     body = response.json()
     assert body["code"] == "validation_error"
     assert body["errors"][0]["field"] == "file" and body["errors"][0]["code"] == "invalid_font"
-    assert "limits" in body["errors"][0]["message"] and reason in body["errors"][0]["message"]
+    # Out of address space, C code may abort the worker instead of raising MemoryError: either is the limit at work.
+    assert "limits" in body["errors"][0]["message"]
+    assert any(word in body["errors"][0]["message"] for word in reason)
     assert time.monotonic() - started < seconds + 8
     assert cpu_seconds() - cpu_before < 1.0, "the font was parsed in a worker, not in this process"
     assert list(UserFont.objects.values_list("family", flat=True)) == ["Acme Sans"]
