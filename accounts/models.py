@@ -86,7 +86,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.url_signing_secret
 
     def has_verified_email(self) -> bool:
-        """Whether allauth has a confirmed address for this user (SPEC §10: live renders wait for it)."""
+        """Whether allauth has a confirmed address for this user (docs/accounts.md: live renders wait for it)."""
         return EmailAddress.objects.filter(user=self, verified=True).exists()
 
     def require_verified_email(self) -> None:

@@ -300,7 +300,7 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_UNIQUE_EMAIL = True
 # A new account may use the dashboard and test keys at once; its first live render
-# waits for the confirmed address (SPEC §10, accounts.models.User.has_verified_email).
+# waits for the confirmed address (docs/accounts.md, accounts.models.User.has_verified_email).
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_CHANGE_EMAIL = True  # one address: a new one replaces the old once confirmed
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True

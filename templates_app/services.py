@@ -124,7 +124,7 @@ def render_image(
     if api_key is not None:
         sandbox = api_key.is_test
     if not sandbox:
-        owner.require_verified_email()  # EmailNotVerified: a live render waits for it (SPEC §10)
+        owner.require_verified_email()  # EmailNotVerified: a live render waits for it (docs/accounts.md)
     template = get_template_for(owner, template_id)
     document, normalised, notes = prepare_document(user=owner, template=template, modifications=modifications)
     rendering.check_output_size(template.width, template.height, scale)

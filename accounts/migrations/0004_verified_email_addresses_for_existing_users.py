@@ -1,6 +1,6 @@
 """Every user from before allauth gets a confirmed, primary EmailAddress for their
 User.email: they signed up with it (or an operator made the account), they keep
-logging in with it, and their live renders keep working (SPEC §10)."""
+logging in with it, and their live renders keep working (docs/accounts.md)."""
 
 from django.db import migrations
 

@@ -1,5 +1,5 @@
 """Sign-up, log-in, password reset and the admin's login are limited per client IP,
-where the client IP follows TRUSTED_PROXY_COUNT like the API's (SPEC §7, §10)."""
+where the client IP follows TRUSTED_PROXY_COUNT like the API's (docs/accounts.md)."""
 
 import pytest
 from django.contrib.auth import SESSION_KEY

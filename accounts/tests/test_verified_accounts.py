@@ -1,4 +1,4 @@
-"""Accounts an operator makes count as verified (SPEC §10): create_account and the demo."""
+"""Accounts an operator makes count as verified (docs/accounts.md): create_account and the demo."""
 
 from io import StringIO
 

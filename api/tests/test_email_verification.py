@@ -1,4 +1,4 @@
-"""A new account confirms its e-mail before its first live render (SPEC §10):
+"""A new account confirms its e-mail before its first live render (docs/accounts.md):
 403 email_not_verified, nothing stored, nothing charged; test keys render meanwhile."""
 
 import hashlib

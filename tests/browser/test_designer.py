@@ -172,7 +172,7 @@ def test_the_whole_journey_sign_up_key_design_render_and_use_the_api(page, site)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(site + "/dashboard/")
     expect(page.get_by_test_id("balance")).to_have_text("50")
-    confirm_email(page, "grace@example.com")  # live renders wait for it (SPEC §10)
+    confirm_email(page, "grace@example.com")  # live renders wait for it (docs/accounts.md)
 
     # A live key, shown once.
     page.get_by_role("navigation", name="Dashboard").get_by_role("link", name="API keys").click()

@@ -34,7 +34,7 @@ class Command(BaseCommand):
         created = user is None
         if created:
             user = User.objects.create_user(email, password)
-            user.mark_email_verified()  # an operator vouches for it (SPEC §10)
+            user.mark_email_verified()  # an operator vouches for it (docs/accounts.md)
         elif password:
             user.set_password(password)
             user.save(update_fields=["password"])

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         user = User.objects.filter(email=DEMO_EMAIL).first()
         if user is None:
             user = User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD)
-        user.mark_email_verified()  # the demo account renders live at once (SPEC §10)
+        user.mark_email_verified()  # the demo account renders live at once (docs/accounts.md)
         ledger.open_account(user, plan=Plan.objects.get(slug="starter"))
         existing = set(DesignTemplate.objects.filter(owner=user).values_list("name", flat=True))
         for sample in SAMPLES:
