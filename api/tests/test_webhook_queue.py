@@ -115,19 +115,31 @@ def test_over_the_cap_a_delivery_to_a_busy_endpoint_is_deferred_not_sent_nor_dro
     assert WebhookDelivery.objects.filter(sending_until__isnull=False).count() == 0
 
 
-def test_the_cap_is_per_endpoint_and_account(api, bob_api, small_card, settings, monkeypatch):
+def test_the_cap_is_per_account_and_endpoint_host(api, bob_api, small_card, settings, monkeypatch):
     settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = 1
     subscribe(api, "https://hooks.example.com/in")
     subscribe(api, "https://other.example.com/in")
-    bobs_card = bob_api.post("/api/v1/templates", BOX_AND_TITLE, format="json")
     subscribe(bob_api, "https://hooks.example.com/in")
+    bobs_card = bob_api.post("/api/v1/templates", BOX_AND_TITLE, format="json").json()
     render(api, small_card)
-    render(bob_api, bobs_card.json())
-    deliveries = list(WebhookDelivery.objects.order_by("id"))
-    assert len(deliveries) == 3
-    sent = nested_senders(monkeypatch, deliveries)
-    webhooks.attempt(deliveries[0].pk)
-    assert sent == [d.message_id for d in deliveries], "other hosts and other accounts are not held up"
+    render(bob_api, bobs_card)
+    render(api, small_card)
+
+    def delivery(owner, host, nth=0):
+        return WebhookDelivery.objects.filter(owner__email=owner, endpoint=host).order_by("id")[nth]
+
+    alices_first = delivery("alice@example.com", "hooks.example.com")
+    chain = [
+        alices_first,
+        delivery("alice@example.com", "other.example.com"),
+        delivery("bob@example.com", "hooks.example.com"),
+        delivery("alice@example.com", "hooks.example.com", 1),
+    ]
+    sent = nested_senders(monkeypatch, chain)
+    webhooks.attempt(alices_first.pk)
+    assert sent == [d.message_id for d in chain[:3]], "another host and another account are not held up"
+    waiting = WebhookDelivery.objects.get(pk=chain[3].pk)
+    assert (waiting.status, waiting.attempts) == ("pending", 0), "alice's second one to the same host waited"
 
 
 # --- Disabled after 3 days of failures -------------------------------------------
