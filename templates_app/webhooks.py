@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 RETRY_DELAYS = [60, 300, 1800, 7200, 21600]  # seconds after the 1st, 2nd … failed try
 TIMEOUT = 10.0
 LEASE = timedelta(minutes=2)  # a try in progress is not picked up again for this long
-DEFER = timedelta(seconds=15)  # a delivery over its endpoint's in-flight cap waits this long
+DEFER = timedelta(seconds=2)  # over its endpoint's in-flight cap, a delivery waits this long (then a retry pass)
 DISABLE_AFTER = timedelta(days=3)  # of nothing but failed tries
 MAX_SUBSCRIPTIONS = 25  # per account and mode
 EVENTS = WebhookSubscription.Event.values
