@@ -28,7 +28,12 @@ def _isolated_files(settings, tmp_path):
     settings.PUBLIC_BASE_URL = "https://img.example.test"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed, tests only
     # Tasks run inline in unit tests; the end-to-end tests use the real worker.
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": settings.TASKS["default"]["QUEUES"],
+        }
+    }
 
 
 def make_user(email: str, credits: int | None = None) -> User:

@@ -396,6 +396,12 @@ class WebhookCreateResponseSerializer(serializers.Serializer):
     id = serializers.CharField(help_text="`whk_…`")
     url = serializers.URLField()
     events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookSubscription.Event.values))
+    mode = serializers.ChoiceField(
+        choices=WebhookSubscription.Mode.values, help_text="The creating key's mode: hears only events of it."
+    )
+    disabled_at = serializers.DateTimeField(
+        allow_null=True, help_text="Set when every try failed for 3 days; re-enabled from the dashboard."
+    )
     created_at = serializers.DateTimeField()
     secret = serializers.CharField(help_text="`whsec_…`: verifies deliveries. Shown this once.")
 

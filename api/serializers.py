@@ -131,10 +131,11 @@ class RenderOptionsSerializer(DeliveryOptions):
 
 class WebhookSerializer(serializers.ModelSerializer):
     id = serializers.CharField(source="public_id")
+    mode = serializers.ChoiceField(choices=WebhookSubscription.Mode.values, read_only=True)
 
     class Meta:
         model = WebhookSubscription
-        fields = ["id", "url", "events", "created_at"]
+        fields = ["id", "url", "events", "mode", "disabled_at", "created_at"]
 
 
 class WebhookInputSerializer(StrictSerializer):

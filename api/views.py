@@ -331,25 +331,25 @@ class Usage(GenericAPIView):
     ),
 )
 class WebhookList(ListView):
-    """REST-hook subscriptions: the create answer shows the signing secret, once."""
+    """REST-hook subscriptions of the key's mode: the create answer shows the signing secret, once."""
 
     serializer_class = WebhookSerializer
 
     def get_queryset(self):
-        return WebhookSubscription.objects.filter(owner=self.request.user)
+        return WebhookSubscription.objects.for_key(self.request.auth)
 
     @idempotent
     def post(self, request):
         params = WebhookInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        subscription = webhooks.create_subscription(owner=request.user, **params.validated_data)
+        subscription = webhooks.create_subscription(owner=request.user, mode=request.auth.mode, **params.validated_data)
         body = {**WebhookSerializer(subscription).data, "secret": subscription.secret}
         return Response(body, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
     get=extend_schema(summary="Get a webhook subscription", responses=WebhookSerializer),
-    delete=extend_schema(summary="Unsubscribe", responses={204: None}),
+    delete=extend_schema(summary="Unsubscribe (pending deliveries are cancelled)", responses={204: None}),
 )
 class WebhookDetail(GenericAPIView):
     serializer_class = WebhookSerializer
@@ -358,11 +358,11 @@ class WebhookDetail(GenericAPIView):
         return Response(WebhookSerializer(self._get(request, webhook_id)).data)
 
     def delete(self, request, webhook_id: str):
-        self._get(request, webhook_id).delete()
+        webhooks.delete_subscription(self._get(request, webhook_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _get(self, request, webhook_id: str) -> WebhookSubscription:
-        return get_object_or_404(WebhookSubscription, owner=request.user, public_id=webhook_id)
+        return get_object_or_404(WebhookSubscription.objects.for_key(request.auth), public_id=webhook_id)
 
 
 @extend_schema_view(

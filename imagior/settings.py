@@ -152,7 +152,16 @@ STORAGES = {
     },
 }
 
-TASKS = {"default": {"BACKEND": env("TASK_BACKEND", default="django_tasks_db.DatabaseBackend")}}
+# Three queues, each with its own worker (bin/run): renders, webhook deliveries, the rest
+# (templates_app/tasks.py). WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT caps the deliveries one
+# account has in flight to one endpoint host when several webhook workers run (docs/api.md).
+TASKS = {
+    "default": {
+        "BACKEND": env("TASK_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "renders", "webhooks"],
+    }
+}
+WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = env.int("WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT", default=2)
 
 # JSON bodies above 1 MB are refused with 413 (SPEC §8).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

@@ -67,3 +67,17 @@ class WebhookForm(forms.Form):
         initial=[WebhookSubscription.Event.IMAGE_COMPLETED, WebhookSubscription.Event.IMAGE_FAILED],
         widget=forms.CheckboxSelectMultiple,
     )
+    mode = forms.ChoiceField(
+        label="Mode",
+        choices=[
+            (WebhookSubscription.Mode.LIVE, "Live: events of live images"),
+            (WebhookSubscription.Mode.TEST, "Test: events of sandbox images"),
+        ],
+        initial=WebhookSubscription.Mode.LIVE,
+        required=False,  # live unless chosen
+        widget=forms.RadioSelect,
+        help_text="Like an API key's mode: a subscription hears only events of images of its mode.",
+    )
+
+    def clean_mode(self):
+        return self.cleaned_data["mode"] or WebhookSubscription.Mode.LIVE

@@ -250,7 +250,11 @@ def _complete(image: Image, result: "rendering.RenderResult", *, render_ms: int)
             for field, value in changes.items():
                 setattr(image, field, value)
             webhooks.emit(
-                image.owner, "image.completed", representations.image_data(image), callback_url=image.callback_url
+                image.owner,
+                "image.completed",
+                representations.image_data(image),
+                sandbox=image.sandbox,
+                callback_url=image.callback_url,
             )
     if not won:
         # Swept (failed and refunded) or deleted while we rendered: the file must not outlive that.
@@ -284,7 +288,13 @@ def _fail(image: Image, exc: "rendering.RenderError", *, expected: str = Image.S
         for field, value in changes.items():
             setattr(image, field, value)
         ledger.refund_credits(image.owner, reference=image.public_id)
-        webhooks.emit(image.owner, "image.failed", representations.image_data(image), callback_url=image.callback_url)
+        webhooks.emit(
+            image.owner,
+            "image.failed",
+            representations.image_data(image),
+            sandbox=image.sandbox,
+            callback_url=image.callback_url,
+        )
     return True
 
 

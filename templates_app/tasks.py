@@ -1,4 +1,10 @@
-"""Background work of templates_app, run by the task worker (Django Tasks API)."""
+"""Background work of templates_app, run by the task workers (Django Tasks API).
+
+Three queues, one worker each under `make run` (docs/api.md, webhooks): "renders"
+(asynchronous renders), "webhooks" (deliveries and their retries) and "default"
+(thumbnails, sweeps, pruning), so an endpoint that never answers holds only the
+webhook worker and a burst of thumbnails never delays a paid render.
+"""
 
 from datetime import timedelta
 
@@ -8,18 +14,19 @@ from accounts.models import IdempotencyRecord
 from templates_app import services, webhooks
 
 
-@task()
+@task(queue_name="renders")
 def render_pending_image(image_id: int) -> str:
     """Render an image accepted with "async": true."""
     return services.render_accepted_image(image_id)
 
 
-@task()
+@task(queue_name="webhooks")
 def deliver_webhook(delivery_id: int) -> bool:
+    """Try one delivery right after the event commits."""
     return webhooks.attempt(delivery_id)
 
 
-@task()
+@task(queue_name="webhooks")
 def dispatch_webhooks() -> int:
     """Retry due webhook deliveries (scheduled every minute)."""
     return webhooks.dispatch_due()

@@ -16,5 +16,6 @@ urlpatterns = [
     path("dashboard/webhooks", views.webhook_list, name="dash-webhooks"),
     path("dashboard/webhooks/<str:webhook_id>/delete", views.webhook_delete, name="dash-webhook-delete"),
     path("dashboard/webhooks/<str:webhook_id>/test", views.webhook_test, name="dash-webhook-test"),
+    path("dashboard/webhooks/<str:webhook_id>/enable", views.webhook_enable, name="dash-webhook-enable"),
     path("dashboard/deliveries/<str:message_id>/redeliver", views.delivery_redeliver, name="dash-redeliver"),
 ]

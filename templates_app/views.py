@@ -267,7 +267,10 @@ def webhook_list(request):
     if request.method == "POST" and form.is_valid():
         try:
             created = webhooks.create_subscription(
-                owner=request.user, url=form.cleaned_data["url"], events=form.cleaned_data["events"]
+                owner=request.user,
+                url=form.cleaned_data["url"],
+                events=form.cleaned_data["events"],
+                mode=form.cleaned_data["mode"],
             )
         except InvalidInput as exc:
             for error in exc.errors:
@@ -298,8 +301,18 @@ def webhook_list(request):
 @login_required
 def webhook_delete(request, webhook_id: str):
     subscription = _get_subscription_for(request.user, webhook_id)
-    subscription.delete()
-    messages.success(request, f"Deliveries to {subscription.url} are stopped.")
+    cancelled = webhooks.delete_subscription(subscription)
+    note = f" {cancelled} pending deliveries were cancelled." if cancelled else ""
+    messages.success(request, f"Deliveries to {subscription.url} are stopped.{note}")
+    return redirect("dash-webhooks")
+
+
+@require_POST
+@login_required
+def webhook_enable(request, webhook_id: str):
+    subscription = _get_subscription_for(request.user, webhook_id)
+    webhooks.enable_subscription(subscription)
+    messages.success(request, f"{subscription.url} receives events again.")
     return redirect("dash-webhooks")
 
 
@@ -307,15 +320,21 @@ def webhook_delete(request, webhook_id: str):
 @login_required
 def webhook_test(request, webhook_id: str):
     subscription = _get_subscription_for(request.user, webhook_id)
-    webhooks.send_test_event(subscription)
-    messages.success(request, f"A test.event is on its way to {subscription.url}; it shows in the log below.")
+    if webhooks.send_test_event(subscription) is None:
+        messages.error(request, f"{subscription.url} is disabled: re-enable it first.")
+    else:
+        messages.success(request, f"A test.event is on its way to {subscription.url}; it shows in the log below.")
     return redirect("dash-webhooks")
 
 
 @require_POST
 @login_required
 def delivery_redeliver(request, message_id: str):
-    delivery = get_object_or_404(WebhookDelivery, owner=request.user, message_id=message_id)
-    webhooks.redeliver(delivery)
-    messages.success(request, f"Delivery {message_id} is sent again.")
+    delivery = get_object_or_404(
+        WebhookDelivery.objects.select_related("subscription"), owner=request.user, message_id=message_id
+    )
+    if webhooks.redeliver(delivery):
+        messages.success(request, f"Delivery {message_id} is sent again.")
+    else:
+        messages.error(request, f"Delivery {message_id} cannot be sent: its subscription was deleted or is disabled.")
     return redirect("dash-webhooks")

@@ -9,7 +9,14 @@ worker dropped. Each try is logged as a `WebhookAttempt`.
 Deliveries are POSTs signed by the Standard Webhooks scheme (`webhook-id`,
 `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`), go out
 through the SSRF-safe rules of `templates_app/fetch.py`, and never follow
-redirects.
+redirects. They run on their own task queue ("webhooks"), at most
+WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT at a time per account and endpoint host.
+
+A subscription hears only events of its own mode (live or test). Deleting or
+disabling one cancels its pending deliveries; a delivery is signed with the
+account's callback secret only when it is a render's `callback_url`. A
+subscription whose every try has failed for 3 days is disabled and its owner
+e-mailed (docs/api.md, webhooks).
 """
 
 import base64
@@ -19,8 +26,12 @@ import json
 import logging
 import time
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import new_webhook_secret
@@ -33,12 +44,25 @@ logger = logging.getLogger(__name__)
 RETRY_DELAYS = [60, 300, 1800, 7200, 21600]  # seconds after the 1st, 2nd … failed try
 TIMEOUT = 10.0
 LEASE = timedelta(minutes=2)  # a try in progress is not picked up again for this long
-MAX_SUBSCRIPTIONS = 25
+DEFER = timedelta(seconds=2)  # over its endpoint's in-flight cap, a delivery waits this long (then a retry pass)
+DISABLE_AFTER = timedelta(days=3)  # of nothing but failed tries
+MAX_SUBSCRIPTIONS = 25  # per account and mode
 EVENTS = WebhookSubscription.Event.values
 
 
-def create_subscription(*, owner, url: str, events: list[str]) -> WebhookSubscription:
-    """Subscribe `url` to `events`; the subscription's secret is shown to the caller once."""
+def endpoint_of(url: str) -> str:
+    """The host (and port, when given) a delivery goes to: the unit of the in-flight cap."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return (f"{host}:{port}" if port else host)[:270]
+
+
+def create_subscription(*, owner, url: str, events: list[str], mode: str = "live") -> WebhookSubscription:
+    """Subscribe `url` to `events` of `mode` (the creating key's); the secret is shown to the caller once."""
     errors = []
     if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")) or len(url) > 2000:
         errors.append(
@@ -51,33 +75,95 @@ def create_subscription(*, owner, url: str, events: list[str]) -> WebhookSubscri
             errors.append({"field": "url", "code": "invalid", "message": "Must be an http(s) URL without credentials."})
     if not isinstance(events, list) or not events or any(event not in EVENTS for event in events):
         errors.append({"field": "events", "code": "invalid", "message": f"A non-empty list of: {', '.join(EVENTS)}."})
-    if WebhookSubscription.objects.filter(owner=owner).count() >= MAX_SUBSCRIPTIONS:
-        errors.append({"field": "url", "code": "too_many", "message": f"At most {MAX_SUBSCRIPTIONS} subscriptions."})
+    if mode not in WebhookSubscription.Mode.values:
+        errors.append({"field": "mode", "code": "invalid", "message": "Must be live or test."})
+    elif WebhookSubscription.objects.filter(owner=owner, mode=mode).count() >= MAX_SUBSCRIPTIONS:
+        errors.append(
+            {"field": "url", "code": "too_many", "message": f"At most {MAX_SUBSCRIPTIONS} {mode} subscriptions."}
+        )
     if errors:
         raise InvalidInput(errors)
     return WebhookSubscription.objects.create(
-        owner=owner, url=url, events=sorted(set(events)), secret=new_webhook_secret()
+        owner=owner, url=url, events=sorted(set(events)), mode=mode, secret=new_webhook_secret()
     )
 
 
-def emit(owner, event_type: str, data: dict, *, callback_url: str | None = None) -> list[WebhookDelivery]:
-    """Queue `event_type` for the owner's subscribers (and a callback URL); sent after commit."""
+def _cancel_pending(subscription: WebhookSubscription) -> int:
+    return WebhookDelivery.objects.filter(subscription=subscription, status=WebhookDelivery.Status.PENDING).update(
+        status=WebhookDelivery.Status.CANCELLED, next_attempt_at=None
+    )
+
+
+def delete_subscription(subscription: WebhookSubscription) -> int:
+    """Unsubscribe: its pending deliveries are cancelled, never sent. Returns how many were cancelled."""
+    with transaction.atomic():
+        cancelled = _cancel_pending(subscription)
+        subscription.delete()
+    return cancelled
+
+
+def enable_subscription(subscription: WebhookSubscription) -> None:
+    """Turn a disabled subscription back on (the dashboard's "re-enable"); its failure clock restarts."""
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(disabled_at=None, failing_since=None)
+    subscription.disabled_at = subscription.failing_since = None
+
+
+def _disable_if_failing_too_long(subscription: WebhookSubscription, *, now: datetime, error: str) -> bool:
+    """Disable a subscription failing since DISABLE_AFTER ago; the one caller that does e-mails the owner."""
+    won = WebhookSubscription.objects.filter(
+        pk=subscription.pk, disabled_at__isnull=True, failing_since__lte=now - DISABLE_AFTER
+    ).update(disabled_at=now)
+    if not won:
+        return False
+    cancelled = _cancel_pending(subscription)
+    subscription.refresh_from_db(fields=["disabled_at", "failing_since"])
+    logger.warning(
+        "Webhook subscription %s disabled: failing since %s", subscription.public_id, subscription.failing_since
+    )
+    page = settings.PUBLIC_BASE_URL + reverse("dash-webhooks")
+    try:
+        send_mail(
+            subject=f"Imagior stopped sending webhooks to {subscription.url}",
+            message=(
+                f"Every delivery to your {subscription.mode} webhook endpoint {subscription.url} "
+                f"({subscription.public_id}) has failed since {subscription.failing_since:%Y-%m-%d %H:%M} UTC "
+                f"(the last one: {error or 'no answer'}), so we disabled it on {now:%Y-%m-%d %H:%M} UTC.\n\n"
+                f"It receives no events until you re-enable it; {cancelled} pending deliveries to it were "
+                f"cancelled. Fix the endpoint, then re-enable it on the Webhooks page: {page}"
+            ),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[subscription.owner.email],
+        )
+    except Exception:  # the subscription stays disabled either way; the page says so
+        logger.exception("Could not e-mail the owner of disabled subscription %s", subscription.public_id)
+    return True
+
+
+def emit(
+    owner, event_type: str, data: dict, *, sandbox: bool, callback_url: str | None = None
+) -> list[WebhookDelivery]:
+    """Queue `event_type` for the owner's enabled subscribers of that mode (and a callback URL); sent after commit."""
     body = json.dumps(
         {"type": event_type, "created_at": timezone.now().isoformat().replace("+00:00", "Z"), "data": data},
         separators=(",", ":"),
     )
+    mode = WebhookSubscription.Mode.TEST if sandbox else WebhookSubscription.Mode.LIVE
+    subscribers = WebhookSubscription.objects.filter(owner=owner, mode=mode, disabled_at__isnull=True)
     deliveries = [
         WebhookDelivery(owner=owner, subscription=sub, url=sub.url, event_type=event_type, body=body)
-        for sub in WebhookSubscription.objects.filter(owner=owner)
+        for sub in subscribers
         if event_type in sub.events
     ]
     if callback_url:
-        deliveries.append(WebhookDelivery(owner=owner, url=callback_url, event_type=event_type, body=body))
+        deliveries.append(
+            WebhookDelivery(owner=owner, url=callback_url, to_callback_url=True, event_type=event_type, body=body)
+        )
     if not deliveries:
         return []
     now = timezone.now()
     for delivery in deliveries:
         delivery.next_attempt_at = now
+        delivery.endpoint = endpoint_of(delivery.url)
     created = WebhookDelivery.objects.bulk_create(deliveries)
 
     def send_soon():
@@ -97,25 +183,52 @@ def sign(secret: str, message_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
-def secret_for(delivery: WebhookDelivery) -> str:
-    return delivery.subscription.secret if delivery.subscription else delivery.owner.callback_secret
+def secret_for(delivery: WebhookDelivery) -> str | None:
+    """The key that signs this delivery; None when nothing may sign it (its subscription is gone)."""
+    if delivery.to_callback_url:
+        return delivery.owner.callback_secret
+    if delivery.subscription is not None:
+        return delivery.subscription.secret
+    return None
+
+
+def _in_flight_elsewhere(delivery: WebhookDelivery, now: datetime) -> int:
+    """Deliveries of the same account to the same endpoint that another worker is sending now."""
+    return (
+        WebhookDelivery.objects.filter(owner_id=delivery.owner_id, endpoint=delivery.endpoint, sending_until__gt=now)
+        .exclude(pk=delivery.pk)
+        .count()
+    )
 
 
 def attempt(delivery_id: int, *, now: datetime | None = None) -> bool:
-    """Try one delivery if it is due and not being tried elsewhere; returns True when it was sent."""
+    """Try one delivery if it is due and not being tried elsewhere; returns True when it was sent.
+
+    A delivery that may no longer be sent (its subscription deleted or disabled) is
+    cancelled instead; one whose endpoint already has WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT
+    tries in flight waits DEFER and is not counted as a try.
+    """
     now = now or timezone.now()
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now
-    ).update(next_attempt_at=now + LEASE)
+    pending = WebhookDelivery.objects.filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING)
+    # The claim comes before the count, so two workers racing for the last slot can both
+    # step back but never both go: the cap holds on SQLite and PostgreSQL alike.
+    claimed = pending.filter(next_attempt_at__lte=now).update(next_attempt_at=now + LEASE, sending_until=now + LEASE)
     if not claimed:
         return False
     delivery = WebhookDelivery.objects.select_related("subscription", "owner").get(pk=delivery_id)
+    secret = secret_for(delivery)
+    if secret is None or (delivery.subscription is not None and delivery.subscription.disabled_at is not None):
+        pending.update(status=WebhookDelivery.Status.CANCELLED, next_attempt_at=None, sending_until=None)
+        return False
+    if _in_flight_elsewhere(delivery, now) >= settings.WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT:
+        pending.update(next_attempt_at=now + DEFER, sending_until=None)
+        return False
     timestamp = int(time.time())
     headers = {
         "Content-Type": "application/json",
         "webhook-id": delivery.message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret_for(delivery), delivery.message_id, timestamp, delivery.body),
+        "webhook-signature": sign(secret, delivery.message_id, timestamp, delivery.body),
     }
     started = time.perf_counter()
     status_code, error, answer = None, "", ""
@@ -138,10 +251,24 @@ def attempt(delivery_id: int, *, now: datetime | None = None) -> bool:
         status, next_at = WebhookDelivery.Status.FAILED, None
     else:
         status, next_at = WebhookDelivery.Status.PENDING, now + timedelta(seconds=RETRY_DELAYS[tries - 1])
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=tries, status=status, next_attempt_at=next_at)
+    # From pending only: a delivery cancelled while it was sent stays cancelled.
+    if not pending.update(attempts=tries, status=status, next_attempt_at=next_at, sending_until=None):
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(sending_until=None)
+    if delivery.subscription is not None:
+        _record_outcome(delivery.subscription, succeeded=succeeded, now=now, error=error)
     if not succeeded:
         logger.info("Webhook %s to %s failed (try %d): %s", delivery.message_id, delivery.url, tries, error)
     return succeeded
+
+
+def _record_outcome(subscription: WebhookSubscription, *, succeeded: bool, now: datetime, error: str) -> None:
+    """Keep the subscription's failure clock: a success stops it, a failure starts it or may disable."""
+    rows = WebhookSubscription.objects.filter(pk=subscription.pk)
+    if succeeded:
+        rows.exclude(failing_since=None).update(failing_since=None)
+        return
+    rows.filter(failing_since=None).update(failing_since=now)
+    _disable_if_failing_too_long(subscription, now=now, error=error)
 
 
 def dispatch_due(*, now: datetime | None = None) -> int:
@@ -154,18 +281,31 @@ def dispatch_due(*, now: datetime | None = None) -> int:
     return len(ids)
 
 
-def redeliver(delivery: WebhookDelivery) -> None:
-    """Send a delivery again now, whatever became of it (the dashboard's "redeliver")."""
+def can_redeliver(delivery: WebhookDelivery) -> bool:
+    """A render's callback, or a delivery of a subscription that still exists and is enabled."""
+    if delivery.to_callback_url:
+        return True
+    return delivery.subscription is not None and delivery.subscription.disabled_at is None
+
+
+def redeliver(delivery: WebhookDelivery) -> bool:
+    """Send a delivery again now, whatever became of it (the dashboard's "redeliver").
+
+    Refused (False) when it may not be sent: its subscription was deleted or is disabled.
+    """
+    if not can_redeliver(delivery):
+        return False
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=WebhookDelivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
     )
     from templates_app.tasks import deliver_webhook
 
     transaction.on_commit(lambda: deliver_webhook.enqueue(delivery_id=delivery.pk))
+    return True
 
 
 def announce_low_credits(sender, account, **kwargs) -> None:
-    """billing's `credits_low` signal, as a `credits.low` event for subscribers."""
+    """billing's `credits_low` signal, as a `credits.low` event for live subscribers (sandbox renders cost nothing)."""
     emit(
         account.user,
         "credits.low",
@@ -175,11 +315,17 @@ def announce_low_credits(sender, account, **kwargs) -> None:
             "monthly_credits": account.plan.monthly_credits,
             "period_ends_at": account.period_ends_at.isoformat().replace("+00:00", "Z"),
         },
+        sandbox=False,
     )
 
 
-def send_test_event(subscription: WebhookSubscription) -> WebhookDelivery:
-    """Queue a `test.event` for this one subscription (the dashboard's "send a test event")."""
+def send_test_event(subscription: WebhookSubscription) -> WebhookDelivery | None:
+    """Queue a `test.event` for this one subscription (the dashboard's "send a test event").
+
+    None for a disabled subscription: it receives nothing until it is re-enabled.
+    """
+    if subscription.disabled_at is not None:
+        return None
     body = json.dumps(
         {
             "type": "test.event",
@@ -192,6 +338,7 @@ def send_test_event(subscription: WebhookSubscription) -> WebhookDelivery:
         owner=subscription.owner,
         subscription=subscription,
         url=subscription.url,
+        endpoint=endpoint_of(subscription.url),
         event_type="test.event",
         body=body,
         next_attempt_at=timezone.now(),
