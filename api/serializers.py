@@ -168,9 +168,19 @@ class AccountSerializer(serializers.Serializer):
 
     def get_key(self, obj) -> dict:
         key = obj["key"]
-        return {"id": key.public_id, "name": key.name, "mode": key.mode, "prefix": key.prefix}
+        return {
+            "id": key.public_id,
+            "name": key.name,
+            "mode": key.mode,
+            "prefix": key.prefix,
+            "scopes": key.scopes,
+            "allowed_templates": key.allowed_templates,
+            "expires_at": serializers.DateTimeField().to_representation(key.expires_at) if key.expires_at else None,
+        }
 
-    def get_secrets(self, obj) -> dict:
+    def get_secrets(self, obj) -> dict | None:
+        if obj["key"].is_restricted:
+            return None
         user = obj["account"].user
         return {"callback": user.callback_secret, "url_signing": user.url_signing_secret}
 

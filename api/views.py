@@ -59,9 +59,13 @@ class ListView(GenericAPIView):
 )
 class TemplateList(ListView):
     serializer_class = TemplateSerializer
+    required_scopes = {"GET": "templates:read", "POST": "templates:write"}
 
     def get_queryset(self):
-        return DesignTemplate.objects.filter(owner=self.request.user)
+        templates = DesignTemplate.objects.filter(owner=self.request.user)
+        if allowed := getattr(self.request.auth, "allowed_templates", None):
+            templates = templates.filter(public_id__in=allowed)
+        return templates
 
     @idempotent
     def post(self, request):
@@ -81,9 +85,17 @@ class TemplateList(ListView):
 )
 class TemplateDetail(GenericAPIView):
     serializer_class = TemplateSerializer
+    required_scopes = {
+        "GET": "templates:read",
+        "PUT": "templates:write",
+        "PATCH": "templates:write",
+        "DELETE": "templates:write",
+    }
 
     def get(self, request, template_id: str):
-        return Response(TemplateSerializer(services.get_template_for(request.user, template_id)).data)
+        return Response(
+            TemplateSerializer(services.get_template_for(request.user, template_id, api_key=request.auth)).data
+        )
 
     def put(self, request, template_id: str):
         return self._update(request, template_id, partial=False)
@@ -92,12 +104,12 @@ class TemplateDetail(GenericAPIView):
         return self._update(request, template_id, partial=True)
 
     def _update(self, request, template_id: str, *, partial: bool):
-        template = services.get_template_for(request.user, template_id)
+        template = services.get_template_for(request.user, template_id, api_key=request.auth)
         template = services.update_template(template=template, data=request.data, partial=partial)
         return Response(TemplateSerializer(template).data)
 
     def delete(self, request, template_id: str):
-        services.delete_template(template=services.get_template_for(request.user, template_id))
+        services.delete_template(template=services.get_template_for(request.user, template_id, api_key=request.auth))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -125,6 +137,7 @@ class TemplateDetail(GenericAPIView):
 )
 class ImageList(ListView):
     serializer_class = ImageSerializer
+    required_scopes = {"GET": "images:read", "POST": "images:write"}
 
     def get_queryset(self):
         images = Image.objects.for_key(self.request.auth).select_related("source_image")
@@ -183,6 +196,7 @@ class ImageEdit(GenericAPIView):
     """A new image from an existing one with modifications merged over its own."""
 
     serializer_class = ImageSerializer
+    required_scopes = {"POST": "images:write"}
 
     @idempotent
     def post(self, request, image_id: str):
@@ -208,6 +222,7 @@ class ImageEdit(GenericAPIView):
 )
 class ImageDetail(GenericAPIView):
     serializer_class = ImageSerializer
+    required_scopes = {"GET": "images:read", "DELETE": "images:write"}
 
     def get(self, request, image_id: str):
         return Response(ImageSerializer(services.get_image_for(request.auth, image_id)).data)
@@ -222,10 +237,15 @@ class ImageDetail(GenericAPIView):
 )
 class AccountDetail(GenericAPIView):
     serializer_class = AccountSerializer
+    required_scopes = {"GET": None}
 
     def get(self, request):
         account = ledger.open_account(request.user)
-        return Response(AccountSerializer({"account": account, "key": request.auth}).data)
+        data = AccountSerializer({"account": account, "key": request.auth}).data
+        if not request.auth.allows_scope("account:read"):
+            # Any key may read its own restrictions here; the rest needs account:read.
+            data = {**data, "email": None, "plan": None, "credits": None, "secrets": None}
+        return Response(data)
 
 
 @extend_schema_view(
@@ -246,6 +266,7 @@ class FontList(GenericAPIView):
     """The shipped catalogue plus this account's uploads; upload a font (multipart)."""
 
     serializer_class = UserFontSerializer
+    required_scopes = {"GET": "templates:read", "POST": "fonts:write"}
     parser_classes = [MultiPartParser]
 
     def get(self, request):
@@ -287,6 +308,7 @@ class FontList(GenericAPIView):
 )
 class FontDetail(GenericAPIView):
     serializer_class = UserFontSerializer
+    required_scopes = {"GET": "templates:read", "DELETE": "fonts:write"}
 
     def get(self, request, font_id: str):
         return Response(UserFontSerializer(services.get_font_for(request.user, font_id)).data)
@@ -309,6 +331,8 @@ class FontDetail(GenericAPIView):
 )
 class Usage(GenericAPIView):
     """Per-day requests, images, credits and errors for the last `?days=` days (1–365, default 30)."""
+
+    required_scopes = {"GET": "usage:read"}
 
     def get(self, request):
         raw = request.query_params.get("days", "30")
@@ -334,6 +358,7 @@ class WebhookList(ListView):
     """REST-hook subscriptions: the create answer shows the signing secret, once."""
 
     serializer_class = WebhookSerializer
+    required_scopes = {"GET": "webhooks:read", "POST": "webhooks:write"}
 
     def get_queryset(self):
         return WebhookSubscription.objects.filter(owner=self.request.user)
@@ -353,6 +378,7 @@ class WebhookList(ListView):
 )
 class WebhookDetail(GenericAPIView):
     serializer_class = WebhookSerializer
+    required_scopes = {"GET": "webhooks:read", "DELETE": "webhooks:write"}
 
     def get(self, request, webhook_id: str):
         return Response(WebhookSerializer(self._get(request, webhook_id)).data)
@@ -376,8 +402,10 @@ class WebhookDetail(GenericAPIView):
 class TemplateSchema(GenericAPIView):
     """JSON Schema (2020-12) of the modifications this template accepts."""
 
+    required_scopes = {"GET": "templates:read"}
+
     def get(self, request, template_id: str):
-        template = services.get_template_for(request.user, template_id)
+        template = services.get_template_for(request.user, template_id, api_key=request.auth)
         return Response(modifications_schema(template))
 
 
