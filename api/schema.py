@@ -201,6 +201,8 @@ class ImagiorAutoSchema(AutoSchema):
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request":
+            schema["additionalProperties"] = False  # every input refuses fields it does not know
         if not vars(type(serializer)).get("__doc__"):  # not one inherited from a base class
             schema.pop("description", None)
         return schema
@@ -224,6 +226,8 @@ class ImagiorAutoSchema(AutoSchema):
         statuses = [401, 403, 429, 500]
         if uritemplate.variables(self.path):
             statuses.append(404)
+        if self.method == "GET" and self._is_list_view():
+            statuses.append(400)  # a bad ?limit=, ?offset= or filter
         if self.method in ("POST", "PUT", "PATCH"):
             statuses += [400, 413]
         if self.method == "POST":
@@ -264,7 +268,7 @@ def element_schema(element_type: str) -> dict:
     fields = fields_for(element_type)
     return {
         "type": "object",
-        "description": f"An element of type `{element_type}` (SPEC §4).",
+        "description": f"An element of type `{element_type}` (docs/designer.md).",
         "properties": {
             "name": {
                 "type": "string",
@@ -275,6 +279,7 @@ def element_schema(element_type: str) -> dict:
             **{name: field_schema(spec) for name, spec in fields.items()},
         },
         "required": ["name", "type", *(name for name, spec in fields.items() if spec.required)],
+        "additionalProperties": False,  # an unknown field is refused with a did-you-mean
     }
 
 
@@ -294,7 +299,7 @@ MODIFICATIONS_SCHEMA = {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"name": {"type": "string", "description": "The element's name."}},
+                "properties": {"name": {"type": "string", "minLength": 1, "description": "The element's name."}},
                 "required": ["name"],
                 "additionalProperties": True,
             },

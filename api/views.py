@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from api.errors import ApiProblem
 from api.idempotency import idempotent
+from api.pagination import query_problem
 from api.schema import (
     RENDER_HEADERS,
     AccountResponseSerializer,
@@ -131,7 +132,7 @@ class TemplateDetail(GenericAPIView):
         responses={
             201: OpenApiResponse(ImageResponseSerializer, description="Rendered."),
             202: OpenApiResponse(ImageResponseSerializer, description="Accepted: rendering asynchronously."),
-            **problems(400, 403, 500, render=True),
+            **problems(400, 403, 404, 500, render=True),
         },
     ),
 )
@@ -144,6 +145,8 @@ class ImageList(ListView):
         if template := self.request.query_params.get("template"):
             images = images.filter(template_public_id=template)
         if image_status := self.request.query_params.get("status"):
+            if image_status not in Image.Status.values:
+                raise query_problem("status", f"Must be one of {', '.join(Image.Status.values)}.")
             images = images.filter(status=image_status)
         return images
 
@@ -188,7 +191,7 @@ def image_response(image, balance: int) -> Response:
         responses={
             201: OpenApiResponse(ImageResponseSerializer, description="Rendered."),
             202: OpenApiResponse(ImageResponseSerializer, description="Accepted: rendering asynchronously."),
-            **problems(400, 403, 500, render=True),
+            **problems(400, 403, 404, 500, render=True),
         },
     ),
 )
