@@ -23,8 +23,8 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "name", "user", "mode", "created_at", "last_used_at", "revoked_at"]
-    list_filter = ["mode", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_display = ["prefix", "name", "user", "mode", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = ["mode", ("revoked_at", admin.EmptyFieldListFilter), ("expires_at", admin.EmptyFieldListFilter)]
     search_fields = ["prefix", "name", "public_id", "user__email"]
     readonly_fields = ["public_id", "prefix", "key_hash", "created_at", "last_used_at"]
     list_select_related = ["user"]

@@ -3,7 +3,8 @@ import re
 from allauth.account import forms as allauth_forms
 from django import forms
 
-from accounts.models import ApiKey, validate_allowed_domains, validate_allowed_ips
+from accounts.models import ROLL_GRACE_PERIODS, ApiKey, validate_allowed_domains, validate_allowed_ips
+from accounts.scopes import SCOPES
 
 
 def split_list(text: str) -> list[str]:
@@ -59,6 +60,41 @@ class ApiKeyForm(forms.Form):
         help_text="Optional. For keys used from a browser: the Origin or Referer host must be listed.",
     )
 
+    scopes = forms.MultipleChoiceField(
+        label="Scopes",
+        required=False,
+        choices=[(scope, f"{scope} — {meaning}") for scope, meaning in SCOPES.items()],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Optional. None ticked: the key may do everything. A storefront key needs only images:write.",
+    )
+    allowed_templates = forms.MultipleChoiceField(
+        label="Templates",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Optional. None ticked: every template. Otherwise the key renders and sees only these.",
+    )
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[
+            ("", "Never"),
+            (1, "In 1 day"),
+            (7, "In 7 days"),
+            (30, "In 30 days"),
+            (90, "In 90 days"),
+            (365, "In a year"),
+        ],
+        help_text="After this the key answers 401, like a revoked one.",
+    )
+
+    def __init__(self, *args, templates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["allowed_templates"].choices = [(t.public_id, f"{t.name} ({t.public_id})") for t in templates]
+        if not templates:
+            self.fields["allowed_templates"].help_text = "You have no templates yet: the key may use every template."
+
     def clean_allowed_ips(self) -> list[str]:
         values = split_list(self.cleaned_data["allowed_ips"])
         validate_allowed_ips(values)
@@ -68,3 +104,14 @@ class ApiKeyForm(forms.Form):
         values = [value.lower() for value in split_list(self.cleaned_data["allowed_domains"])]
         validate_allowed_domains(values)
         return values
+
+
+class RollKeyForm(forms.Form):
+    grace = forms.ChoiceField(
+        label="The old key keeps working",
+        choices=[("none", "Not at all"), ("1h", "For 1 hour"), ("24h", "For 24 hours"), ("7d", "For 7 days")],
+        initial="24h",
+    )
+
+    def clean_grace(self):
+        return ROLL_GRACE_PERIODS[self.cleaned_data["grace"]]

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts import keys
 from accounts.ids import new_public_id
+from accounts.scopes import validate_scopes
 
 
 def new_webhook_secret() -> str:
@@ -113,6 +114,31 @@ class EmailNotVerified(Exception):
     """A live render by an account whose e-mail address is not confirmed yet (403 email_not_verified)."""
 
 
+class TemplateNotAllowed(Exception):
+    """A restricted key named a template outside its allow-list (403 template_not_allowed)."""
+
+
+# How long a rolled key's predecessor keeps working (the dashboard's choices).
+ROLL_GRACE_PERIODS = {
+    "none": timedelta(0),
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+}
+
+
+def validate_scope_list(values: list[str]) -> None:
+    try:
+        validate_scopes(values)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def validate_template_ids(values: list[str]) -> None:
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.startswith("tpl_") for v in values):
+        raise ValidationError("Allowed templates are a list of template ids (tpl_…).")
+
+
 def validate_allowed_ips(values: list[str]) -> None:
     for value in values:
         try:
@@ -130,7 +156,10 @@ def validate_allowed_domains(values: list[str]) -> None:
 
 class ApiKeyQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(revoked_at__isnull=True, user__is_active=True)
+        """Keys that authenticate: not revoked, not expired, of an active user."""
+        return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+        )
 
     def find_active(self, raw: str) -> "ApiKey | None":
         """The active key whose full text is `raw`, or None (same answer for malformed, unknown, revoked)."""
@@ -152,6 +181,11 @@ class ApiKey(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     allowed_ips = models.JSONField(default=list, blank=True, validators=[validate_allowed_ips])
     allowed_domains = models.JSONField(default=list, blank=True, validators=[validate_allowed_domains])
+    # Restrictions (docs/api.md, "Restricted keys"): empty lists mean everything.
+    scopes = models.JSONField(default=list, blank=True, validators=[validate_scope_list])
+    allowed_templates = models.JSONField(default=list, blank=True, validators=[validate_template_ids])
+    # After this moment the key answers like a revoked one.
+    expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -174,12 +208,18 @@ class ApiKey(models.Model):
         mode: str = "live",
         allowed_ips: list[str] | None = None,
         allowed_domains: list[str] | None = None,
+        scopes: list[str] | None = None,
+        allowed_templates: list[str] | None = None,
+        expires_at=None,
     ) -> tuple["ApiKey", str]:
         """Create a key and return it with its full text, which is never stored."""
         allowed_ips = allowed_ips or []
         allowed_domains = [d.strip().lower() for d in allowed_domains or []]
+        allowed_templates = list(dict.fromkeys(t.strip() for t in allowed_templates or []))
         validate_allowed_ips(allowed_ips)
         validate_allowed_domains(allowed_domains)
+        validate_scope_list(scopes or [])
+        validate_template_ids(allowed_templates)
         raw = keys.generate_key(mode)
         key = cls.objects.create(
             user=user,
@@ -189,8 +229,51 @@ class ApiKey(models.Model):
             key_hash=keys.hash_key(raw),
             allowed_ips=allowed_ips,
             allowed_domains=allowed_domains,
+            scopes=validate_scopes(scopes or []),
+            allowed_templates=allowed_templates,
+            expires_at=expires_at,
         )
         return key, raw
+
+    def roll(self, *, grace: timedelta) -> tuple["ApiKey", str]:
+        """A new key with this one's settings; this one keeps working for `grace` (none: revoked now)."""
+        new, raw = ApiKey.issue(
+            self.user,
+            name=self.name,
+            mode=self.mode,
+            allowed_ips=self.allowed_ips,
+            allowed_domains=self.allowed_domains,
+            scopes=self.scopes,
+            allowed_templates=self.allowed_templates,
+            expires_at=self.expires_at,
+        )
+        if grace <= timedelta(0):
+            self.revoke()
+        else:
+            ends = timezone.now() + grace
+            if self.expires_at is None or self.expires_at > ends:
+                self.expires_at = ends
+                self.save(update_fields=["expires_at"])
+        return new, raw
+
+    def allows_scope(self, scope: str) -> bool:
+        return not self.scopes or scope in self.scopes
+
+    def allows_template(self, template_id: str) -> bool:
+        return not self.allowed_templates or template_id in self.allowed_templates
+
+    def check_template(self, template_id: str) -> None:
+        if not self.allows_template(template_id):
+            raise TemplateNotAllowed(f"This key may not use template {template_id}.")
+
+    @property
+    def is_restricted(self) -> bool:
+        """Limited to some scopes or templates (such keys never see the account's secrets)."""
+        return bool(self.scopes or self.allowed_templates)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
 
     @property
     def is_test(self) -> bool:

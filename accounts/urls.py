@@ -17,6 +17,7 @@ urlpatterns = [
     path("dashboard/profile", views.profile, name="profile"),
     path("dashboard/keys", views.keys, name="dash-keys"),
     path("dashboard/keys/<str:key_id>/revoke", views.revoke_key, name="dash-key-revoke"),
+    path("dashboard/keys/<str:key_id>/roll", views.roll_key, name="dash-key-roll"),
     path("dashboard/secrets/<str:which>", views.reveal_secret, name="dash-secret"),
     path("dashboard/secrets/<str:which>/roll", views.roll_secret, name="dash-secret-roll"),
 ]

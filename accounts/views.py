@@ -1,14 +1,18 @@
 """The profile and API-key pages; sign-in itself is django-allauth's (accounts/urls.py)."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.forms import ApiKeyForm
+from accounts.forms import ApiKeyForm, RollKeyForm
 from accounts.models import ApiKey
+from templates_app.models import DesignTemplate
 
 # Where a freshly created key waits for the one page view that shows it.
 NEW_KEY_SESSION_KEY = "new_api_key"
@@ -42,14 +46,19 @@ def too_many_requests(request, exception=None):
 def keys(request):
     """The key list and the create form. A new key's full text is shown on the next
     page view only: it travels in the session for one redirect and is dropped there."""
-    form = ApiKeyForm(request.POST or None)
+    templates = DesignTemplate.objects.filter(owner=request.user).only("public_id", "name")
+    form = ApiKeyForm(request.POST or None, templates=list(templates))
     if request.method == "POST" and form.is_valid():
+        days = form.cleaned_data["expires_in_days"]
         key, raw = ApiKey.issue(
             request.user,
             name=form.cleaned_data["name"],
             mode=form.cleaned_data["mode"],
             allowed_ips=form.cleaned_data["allowed_ips"],
             allowed_domains=form.cleaned_data["allowed_domains"],
+            scopes=form.cleaned_data["scopes"],
+            allowed_templates=form.cleaned_data["allowed_templates"],
+            expires_at=None if days is None else timezone.now() + timedelta(days=days),
         )
         request.session[NEW_KEY_SESSION_KEY] = {"id": key.public_id, "raw": raw}
         return redirect("dash-keys")
@@ -58,6 +67,7 @@ def keys(request):
         "form": form,
         "keys": ApiKey.objects.filter(user=request.user),
         "new_key": new_key,
+        "roll_form": RollKeyForm(),
         "secrets": [(slug, label) for slug, (label, _, _) in SECRETS.items()],
     }
     return render(request, "accounts/keys.html", context, status=400 if form.errors else 200)
@@ -69,6 +79,27 @@ def revoke_key(request, key_id: str):
     key = _get_key_for(request.user, key_id)
     key.revoke()
     messages.success(request, f"The key “{key.name}” ({key.prefix}…) is revoked: requests with it now get 401.")
+    return redirect("dash-keys")
+
+
+@require_POST
+@login_required
+def roll_key(request, key_id: str):
+    """A new key with the same settings; the old one lives on for the chosen grace period."""
+    key = _get_key_for(request.user, key_id)
+    form = RollKeyForm(request.POST)
+    if key.is_revoked or key.is_expired or not form.is_valid():
+        messages.error(request, "Only a working key can be rolled, with one of the offered grace periods.")
+        return redirect("dash-keys")
+    new, raw = key.roll(grace=form.cleaned_data["grace"])
+    request.session[NEW_KEY_SESSION_KEY] = {"id": new.public_id, "raw": raw}
+    if key.is_revoked:
+        messages.success(request, f"“{key.name}” is rolled: the old key ({key.prefix}…) stopped working at once.")
+    else:
+        ends = timezone.localtime(key.expires_at)
+        messages.success(
+            request, f"“{key.name}” is rolled: the old key ({key.prefix}…) works until {ends:%-d %b %Y %H:%M}."
+        )
     return redirect("dash-keys")
 
 

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions
 
-from accounts.models import EmailNotVerified
+from accounts.models import EmailNotVerified, TemplateNotAllowed
 from billing.ledger import InsufficientCredits
 from templates_app import rendering
 from templates_app.elements import InvalidInput
@@ -59,6 +59,10 @@ PROBLEMS = [
                 "A signed /i/… URL has a missing or wrong sig (or names an unknown template)."),
     ProblemCode(403, "email_not_verified", "E-mail not verified",
                 "A live render waits until the account confirms its e-mail address; test keys work meanwhile."),
+    ProblemCode(403, "scope_denied", "Scope denied",
+                "The key is restricted and lacks the scope this operation needs (named in detail)."),
+    ProblemCode(403, "template_not_allowed", "Template not allowed",
+                "The key is restricted to other templates."),
     ProblemCode(403, "permission_denied", "Permission denied",
                 "The request is not allowed for this key."),
     ProblemCode(404, "not_found", "Not found",
@@ -144,6 +148,8 @@ def _classify(exc) -> tuple[int, str, str, list | None, dict]:
         return 403, "insufficient_credits", str(exc), None, {"X-Credits-Remaining": str(exc.balance)}
     if isinstance(exc, EmailNotVerified):
         return 403, "email_not_verified", str(exc), None, {}
+    if isinstance(exc, TemplateNotAllowed):
+        return 403, "template_not_allowed", str(exc), None, {}
     if isinstance(exc, rendering.RenderError):
         status = 500 if exc.code == "render_failed" else 400
         errors = (

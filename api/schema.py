@@ -14,7 +14,9 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers
 
 from accounts.models import ApiKey
+from accounts.scopes import SCOPES
 from api.errors import CONTENT_TYPE, TITLES
+from api.permissions import required_scope
 from templates_app.elements import (
     COLOR_RE,
     ELEMENT_TYPES,
@@ -179,12 +181,28 @@ class ImagiorAutoSchema(AutoSchema):
     (401, 403, 429 and 500; 404 with an id in the path; 400, 409 and 413 with a body)
     and the response headers. A view's own `@extend_schema` answers take precedence."""
 
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None and self.view is not None and hasattr(self.view, "required_scopes"):
+            scope = required_scope(self.view, self.method)
+            # Shown in the API reference; clients and the docs read the extension.
+            operation["x-required-scope"] = scope
+            note = (
+                f"Needs the `{scope}` scope (a restricted key without it gets 403 `scope_denied`)."
+                if scope
+                else "Any key may call this, restricted or not."
+            )
+            operation["description"] = f"{operation.get('description', '')}\n\n{note}".strip()
+        return operation
+
     def get_description(self):
         # Docstrings are notes for developers; the API's descriptions are given in @extend_schema.
         return ""
 
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request":
+            schema["additionalProperties"] = False  # every input refuses fields it does not know
         if not vars(type(serializer)).get("__doc__"):  # not one inherited from a base class
             schema.pop("description", None)
         return schema
@@ -208,6 +226,8 @@ class ImagiorAutoSchema(AutoSchema):
         statuses = [401, 403, 429, 500]
         if uritemplate.variables(self.path):
             statuses.append(404)
+        if self.method == "GET" and self._is_list_view():
+            statuses.append(400)  # a bad ?limit=, ?offset= or filter
         if self.method in ("POST", "PUT", "PATCH"):
             statuses += [400, 413]
         if self.method == "POST":
@@ -248,7 +268,7 @@ def element_schema(element_type: str) -> dict:
     fields = fields_for(element_type)
     return {
         "type": "object",
-        "description": f"An element of type `{element_type}` (SPEC §4).",
+        "description": f"An element of type `{element_type}` (docs/designer.md).",
         "properties": {
             "name": {
                 "type": "string",
@@ -259,6 +279,7 @@ def element_schema(element_type: str) -> dict:
             **{name: field_schema(spec) for name, spec in fields.items()},
         },
         "required": ["name", "type", *(name for name, spec in fields.items() if spec.required)],
+        "additionalProperties": False,  # an unknown field is refused with a did-you-mean
     }
 
 
@@ -278,7 +299,7 @@ MODIFICATIONS_SCHEMA = {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"name": {"type": "string", "description": "The element's name."}},
+                "properties": {"name": {"type": "string", "minLength": 1, "description": "The element's name."}},
                 "required": ["name"],
                 "additionalProperties": True,
             },
@@ -424,6 +445,13 @@ class AccountKeySerializer(serializers.Serializer):
     name = serializers.CharField()
     mode = serializers.ChoiceField(choices=ApiKey.Mode.values)
     prefix = serializers.CharField()
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(SCOPES)), help_text="What the key may do; empty: everything."
+    )
+    allowed_templates = serializers.ListField(
+        child=serializers.CharField(), help_text="The templates the key may use; empty: all."
+    )
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="When the key stops working; null: never.")
 
 
 class AccountSecretsSerializer(serializers.Serializer):
@@ -433,9 +461,9 @@ class AccountSecretsSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="Account")
 class AccountResponseSerializer(serializers.Serializer):
-    email = serializers.EmailField()
-    plan = AccountPlanSerializer()
-    credits = AccountCreditsSerializer()
+    email = serializers.EmailField(allow_null=True, help_text="null for a key without the `account:read` scope.")
+    plan = AccountPlanSerializer(allow_null=True, help_text="null for a key without the `account:read` scope.")
+    credits = AccountCreditsSerializer(allow_null=True, help_text="null for a key without the `account:read` scope.")
     key = AccountKeySerializer(help_text="The key this request used.")
     secrets = AccountSecretsSerializer()
 

@@ -27,6 +27,16 @@ class StrictSerializer(serializers.Serializer):
         return attrs
 
 
+class JsonBooleanField(serializers.BooleanField):
+    """true or false as JSON booleans only: DRF's own also takes 1, "yes" and "on",
+    which the OpenAPI document (type: boolean) does not allow."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
 class DeliveryOptions(StrictSerializer):
     """`async` and `callback_url`, shared by renders and edits."""
 
@@ -35,7 +45,7 @@ class DeliveryOptions(StrictSerializer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # `async` is a Python keyword, so it is declared here.
-        self.fields["async"] = serializers.BooleanField(required=False, default=False)
+        self.fields["async"] = JsonBooleanField(required=False, default=False)
 
     def validate_callback_url(self, value):
         if value and not value.lower().startswith(("https://", "http://")):
@@ -169,9 +179,19 @@ class AccountSerializer(serializers.Serializer):
 
     def get_key(self, obj) -> dict:
         key = obj["key"]
-        return {"id": key.public_id, "name": key.name, "mode": key.mode, "prefix": key.prefix}
+        return {
+            "id": key.public_id,
+            "name": key.name,
+            "mode": key.mode,
+            "prefix": key.prefix,
+            "scopes": key.scopes,
+            "allowed_templates": key.allowed_templates,
+            "expires_at": serializers.DateTimeField().to_representation(key.expires_at) if key.expires_at else None,
+        }
 
-    def get_secrets(self, obj) -> dict:
+    def get_secrets(self, obj) -> dict | None:
+        if obj["key"].is_restricted:
+            return None
         user = obj["account"].user
         return {"callback": user.callback_secret, "url_signing": user.url_signing_secret}
 

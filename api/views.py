@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from api.errors import ApiProblem
 from api.idempotency import idempotent
+from api.pagination import query_problem
 from api.schema import (
     RENDER_HEADERS,
     AccountResponseSerializer,
@@ -59,9 +60,13 @@ class ListView(GenericAPIView):
 )
 class TemplateList(ListView):
     serializer_class = TemplateSerializer
+    required_scopes = {"GET": "templates:read", "POST": "templates:write"}
 
     def get_queryset(self):
-        return DesignTemplate.objects.filter(owner=self.request.user)
+        templates = DesignTemplate.objects.filter(owner=self.request.user)
+        if allowed := getattr(self.request.auth, "allowed_templates", None):
+            templates = templates.filter(public_id__in=allowed)
+        return templates
 
     @idempotent
     def post(self, request):
@@ -81,9 +86,17 @@ class TemplateList(ListView):
 )
 class TemplateDetail(GenericAPIView):
     serializer_class = TemplateSerializer
+    required_scopes = {
+        "GET": "templates:read",
+        "PUT": "templates:write",
+        "PATCH": "templates:write",
+        "DELETE": "templates:write",
+    }
 
     def get(self, request, template_id: str):
-        return Response(TemplateSerializer(services.get_template_for(request.user, template_id)).data)
+        return Response(
+            TemplateSerializer(services.get_template_for(request.user, template_id, api_key=request.auth)).data
+        )
 
     def put(self, request, template_id: str):
         return self._update(request, template_id, partial=False)
@@ -92,12 +105,12 @@ class TemplateDetail(GenericAPIView):
         return self._update(request, template_id, partial=True)
 
     def _update(self, request, template_id: str, *, partial: bool):
-        template = services.get_template_for(request.user, template_id)
+        template = services.get_template_for(request.user, template_id, api_key=request.auth)
         template = services.update_template(template=template, data=request.data, partial=partial)
         return Response(TemplateSerializer(template).data)
 
     def delete(self, request, template_id: str):
-        services.delete_template(template=services.get_template_for(request.user, template_id))
+        services.delete_template(template=services.get_template_for(request.user, template_id, api_key=request.auth))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -119,18 +132,21 @@ class TemplateDetail(GenericAPIView):
         responses={
             201: OpenApiResponse(ImageResponseSerializer, description="Rendered."),
             202: OpenApiResponse(ImageResponseSerializer, description="Accepted: rendering asynchronously."),
-            **problems(400, 403, 500, render=True),
+            **problems(400, 403, 404, 500, render=True),
         },
     ),
 )
 class ImageList(ListView):
     serializer_class = ImageSerializer
+    required_scopes = {"GET": "images:read", "POST": "images:write"}
 
     def get_queryset(self):
         images = Image.objects.for_key(self.request.auth).select_related("source_image")
         if template := self.request.query_params.get("template"):
             images = images.filter(template_public_id=template)
         if image_status := self.request.query_params.get("status"):
+            if image_status not in Image.Status.values:
+                raise query_problem("status", f"Must be one of {', '.join(Image.Status.values)}.")
             images = images.filter(status=image_status)
         return images
 
@@ -175,7 +191,7 @@ def image_response(image, balance: int) -> Response:
         responses={
             201: OpenApiResponse(ImageResponseSerializer, description="Rendered."),
             202: OpenApiResponse(ImageResponseSerializer, description="Accepted: rendering asynchronously."),
-            **problems(400, 403, 500, render=True),
+            **problems(400, 403, 404, 500, render=True),
         },
     ),
 )
@@ -183,6 +199,7 @@ class ImageEdit(GenericAPIView):
     """A new image from an existing one with modifications merged over its own."""
 
     serializer_class = ImageSerializer
+    required_scopes = {"POST": "images:write"}
 
     @idempotent
     def post(self, request, image_id: str):
@@ -208,6 +225,7 @@ class ImageEdit(GenericAPIView):
 )
 class ImageDetail(GenericAPIView):
     serializer_class = ImageSerializer
+    required_scopes = {"GET": "images:read", "DELETE": "images:write"}
 
     def get(self, request, image_id: str):
         return Response(ImageSerializer(services.get_image_for(request.auth, image_id)).data)
@@ -222,10 +240,15 @@ class ImageDetail(GenericAPIView):
 )
 class AccountDetail(GenericAPIView):
     serializer_class = AccountSerializer
+    required_scopes = {"GET": None}
 
     def get(self, request):
         account = ledger.open_account(request.user)
-        return Response(AccountSerializer({"account": account, "key": request.auth}).data)
+        data = AccountSerializer({"account": account, "key": request.auth}).data
+        if not request.auth.allows_scope("account:read"):
+            # Any key may read its own restrictions here; the rest needs account:read.
+            data = {**data, "email": None, "plan": None, "credits": None, "secrets": None}
+        return Response(data)
 
 
 @extend_schema_view(
@@ -246,6 +269,7 @@ class FontList(GenericAPIView):
     """The shipped catalogue plus this account's uploads; upload a font (multipart)."""
 
     serializer_class = UserFontSerializer
+    required_scopes = {"GET": "templates:read", "POST": "fonts:write"}
     parser_classes = [MultiPartParser]
 
     def get(self, request):
@@ -287,6 +311,7 @@ class FontList(GenericAPIView):
 )
 class FontDetail(GenericAPIView):
     serializer_class = UserFontSerializer
+    required_scopes = {"GET": "templates:read", "DELETE": "fonts:write"}
 
     def get(self, request, font_id: str):
         return Response(UserFontSerializer(services.get_font_for(request.user, font_id)).data)
@@ -309,6 +334,8 @@ class FontDetail(GenericAPIView):
 )
 class Usage(GenericAPIView):
     """Per-day requests, images, credits and errors for the last `?days=` days (1–365, default 30)."""
+
+    required_scopes = {"GET": "usage:read"}
 
     def get(self, request):
         raw = request.query_params.get("days", "30")
@@ -334,6 +361,7 @@ class WebhookList(ListView):
     """REST-hook subscriptions of the key's mode: the create answer shows the signing secret, once."""
 
     serializer_class = WebhookSerializer
+    required_scopes = {"GET": "webhooks:read", "POST": "webhooks:write"}
 
     def get_queryset(self):
         return WebhookSubscription.objects.for_key(self.request.auth)
@@ -353,6 +381,7 @@ class WebhookList(ListView):
 )
 class WebhookDetail(GenericAPIView):
     serializer_class = WebhookSerializer
+    required_scopes = {"GET": "webhooks:read", "DELETE": "webhooks:write"}
 
     def get(self, request, webhook_id: str):
         return Response(WebhookSerializer(self._get(request, webhook_id)).data)
@@ -376,8 +405,10 @@ class WebhookDetail(GenericAPIView):
 class TemplateSchema(GenericAPIView):
     """JSON Schema (2020-12) of the modifications this template accepts."""
 
+    required_scopes = {"GET": "templates:read"}
+
     def get(self, request, template_id: str):
-        template = services.get_template_for(request.user, template_id)
+        template = services.get_template_for(request.user, template_id, api_key=request.auth)
         return Response(modifications_schema(template))
 
 

@@ -229,6 +229,9 @@ def normalise_modifications(raw: Any) -> list[tuple[str, dict]]:
             if "name" not in item:
                 errors.append(_error(f"{path}.name", "Each modification needs the element's name.", "required"))
                 continue
+            if not isinstance(name, str) or not name:
+                errors.append(_error(f"{path}.name", "The element's name must be a non-empty string."))
+                continue
             for field, value in item.items():
                 if field != "name":
                     add(name, field, value, path)

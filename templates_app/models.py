@@ -63,8 +63,12 @@ class DesignTemplate(models.Model):
 
 class ImageQuerySet(models.QuerySet):
     def for_key(self, api_key):
-        """The images an API key may see: its owner's, of the key's mode (live or sandbox)."""
-        return self.filter(owner_id=api_key.user_id, sandbox=api_key.is_test)
+        """The images an API key may see: its owner's, of the key's mode (live or sandbox),
+        and of its allowed templates when it has an allow-list."""
+        images = self.filter(owner_id=api_key.user_id, sandbox=api_key.is_test)
+        if api_key.allowed_templates:
+            images = images.filter(template_public_id__in=api_key.allowed_templates)
+        return images
 
 
 class Image(models.Model):

@@ -22,8 +22,13 @@ from templates_app.models import DesignTemplate, Image, UserFont
 RENDER_COST = 1
 
 
-def get_template_for(user, public_id: str) -> DesignTemplate:
-    """The user's template with this id; Http404 for anything else, another account's included."""
+def get_template_for(user, public_id: str, *, api_key=None) -> DesignTemplate:
+    """The user's template with this id; Http404 for anything else, another account's included.
+
+    With a restricted `api_key`, a template outside its allow-list is TemplateNotAllowed
+    whether it exists or not (the answer says nothing about other templates)."""
+    if api_key is not None:
+        api_key.check_template(public_id)
     return get_object_or_404(DesignTemplate, owner=user, public_id=public_id)
 
 
@@ -123,6 +128,7 @@ def render_image(
     """
     if api_key is not None:
         sandbox = api_key.is_test
+        api_key.check_template(template_id)  # TemplateNotAllowed for a restricted key
     if not sandbox:
         owner.require_verified_email()  # EmailNotVerified: a live render waits for it (docs/accounts.md)
     template = get_template_for(owner, template_id)

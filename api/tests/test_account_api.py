@@ -7,7 +7,15 @@ def test_it_describes_the_account_plan_credits_and_key(api, alice, alice_key):
     assert body["credits"]["balance"] == 50 and body["credits"]["used_this_period"] == 0
     assert body["credits"]["period_ends_at"].endswith("Z")
     key = alice_key[0]
-    assert body["key"] == {"id": key.public_id, "name": "alice live", "mode": "live", "prefix": key.prefix}
+    assert body["key"] == {
+        "id": key.public_id,
+        "name": "alice live",
+        "mode": "live",
+        "prefix": key.prefix,
+        "scopes": [],
+        "allowed_templates": [],
+        "expires_at": None,
+    }
     assert body["secrets"]["callback"].startswith("whsec_")
     assert body["secrets"]["url_signing"].startswith("uss_")
 

@@ -100,3 +100,16 @@ def test_json_objects_where_strings_belong_are_a_validation_error(api, card, bad
     ):
         assert response.status_code == 400
         assert response.json()["code"] == "validation_error"
+
+
+@pytest.mark.parametrize("query", ["limit=abc", "limit=0", "limit=-1", "offset=null", "offset=-1", "limit=5&limit=6"])
+def test_bad_list_parameters_are_refused_not_ignored(api, query):
+    response = api.get(f"/api/v1/templates?{query}")
+    assert response.status_code == 400 and response.json()["code"] == "validation_error"
+    assert response.json()["errors"][0]["field"] == query.split("=")[0]
+
+
+def test_an_unknown_image_status_filter_is_refused(api):
+    response = api.get("/api/v1/images?status=done")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "status"
+    assert api.get("/api/v1/images?status=completed").status_code == 200

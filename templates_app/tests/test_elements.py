@@ -1,6 +1,12 @@
 import pytest
 
-from templates_app.elements import InvalidInput, apply_modifications, clean_elements, clean_template
+from templates_app.elements import (
+    InvalidInput,
+    apply_modifications,
+    clean_elements,
+    clean_template,
+    merge_modifications,
+)
 
 TITLE = {"name": "title", "type": "text", "x": 10, "y": 10, "width": 300, "height": 100, "text": "Hi"}
 PHOTO = {"name": "photo", "type": "image", "x": 0, "y": 0, "width": 100, "height": 100, "src": ""}
@@ -103,3 +109,11 @@ def test_modifications_must_be_a_list_or_an_object():
         apply_modifications(clean_elements([TITLE]), "title=Hi")
     with pytest.raises(InvalidInput):
         apply_modifications(clean_elements([TITLE]), [{"text": "no name"}])
+
+
+@pytest.mark.parametrize("name", [{}, [], 3, ""])
+def test_a_modification_whose_name_is_not_a_string_is_refused_even_without_fields(name):
+    # Found by Schemathesis: [{"name": {}}] was silently dropped and the edit went through.
+    with pytest.raises(InvalidInput) as caught:
+        merge_modifications([], [{"name": name}])
+    assert caught.value.errors[0]["field"] == "modifications[0].name"

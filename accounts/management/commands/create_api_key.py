@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from accounts.models import ApiKey, User
 
@@ -17,8 +20,16 @@ class Command(BaseCommand):
         parser.add_argument("--test", action="store_true", help="a sandbox key: free, watermarked renders")
         parser.add_argument("--allowed-ips", help="comma-separated IPs or CIDR ranges")
         parser.add_argument("--allowed-domains", help="comma-separated host names")
+        parser.add_argument("--scopes", help="comma-separated scopes, e.g. images:write,templates:read (default: all)")
+        parser.add_argument("--templates", help="comma-separated template ids the key may use (default: all)")
+        parser.add_argument(
+            "--expires-in-days", type=int, help="the key stops working after N days (0: already expired, for tests)"
+        )
 
     def handle(self, *args, email, name, test, allowed_ips, allowed_domains, **options):
+        expires_in_days = options["expires_in_days"]
+        if expires_in_days is not None and expires_in_days < 0:
+            raise CommandError("--expires-in-days must be 0 or more.")
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
             raise CommandError(f"No account with e-mail {email}.")
@@ -29,6 +40,9 @@ class Command(BaseCommand):
                 mode="test" if test else "live",
                 allowed_ips=_split(allowed_ips),
                 allowed_domains=_split(allowed_domains),
+                scopes=_split(options["scopes"]),
+                allowed_templates=_split(options["templates"]),
+                expires_at=None if expires_in_days is None else timezone.now() + timedelta(days=expires_in_days),
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
