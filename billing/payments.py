@@ -1,11 +1,13 @@
-"""Buying credits and changing plans through a payment provider.
+"""Buying credits and paid plans through a payment provider (docs/billing.md).
 
-Two providers sit behind one seam: `manual` (the default: completes at once,
-for self-hosting and development) and `stripe` (Checkout Sessions, completed by
-Stripe's signed webhook), chosen by whether STRIPE_SECRET_KEY is set. A payment
-is completed exactly once whatever replays arrive: the pending → completed
-transition is one conditional UPDATE, and the purchase's ledger row is unique
-per payment.
+`PAYMENT_PROVIDER` chooses: `manual` (an invoice or bank transfer: a purchase
+is a pending payment that a staff user marks paid in admin), `stripe`, or
+nothing (nothing can be bought; admins can still grant credits). Every
+purchase or plan change is first quoted (`quote_plan`, `quote_pack`: what it
+charges and what it changes, shown on a confirmation page) and then confirmed.
+Nothing is granted before its payment is completed, and a payment is completed
+exactly once: the pending → completed transition is one conditional UPDATE and
+the ledger rows it writes are unique per payment.
 """
 
 import hashlib
@@ -14,63 +16,259 @@ import json
 import time
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from billing import ledger, plans
-from billing.models import CreditPack, LedgerEntry, Payment, Plan
+from billing.models import BillingAccount, CreditPack, LedgerEntry, Payment, Plan
 
 STRIPE_API = "https://api.stripe.com/v1"
 STRIPE_SIGNATURE_TOLERANCE = 300  # seconds, as Stripe's own libraries use
 
 
 class PaymentError(Exception):
-    """The provider refused or could not be reached; nothing was charged or granted."""
+    """The purchase cannot go ahead; nothing was charged or granted."""
+
+
+class PaymentsNotConfigured(PaymentError):
+    def __init__(self):
+        super().__init__("Payments are not configured on this server: nothing can be bought.")
+
+
+class PaymentNotApplicable(PaymentError):
+    """The account changed since the payment was made (an upgrade from a period that is over)."""
 
 
 class InvalidStripeSignature(Exception):
     pass
 
 
+def provider_name() -> str | None:
+    """ "stripe", "manual", or None when payments are not configured."""
+    return settings.PAYMENT_PROVIDER or None
+
+
+class Action:
+    PACK = "pack"  # buy a credit pack
+    START = "start"  # a paid plan for a month from when it is paid
+    RENEW = "renew"  # pay the current paid plan's next month ahead (manual)
+    UPGRADE = "upgrade"  # a higher plan at once, paying the difference
+    DOWNGRADE = "downgrade"  # a lower paid plan from the end of the paid period
+    TO_FREE = "to_free"  # a free plan from the end of the period
+    KEEP = "keep"  # stay on the current plan: cancel a scheduled change
+    NOTHING = "nothing"  # already on it
+
+    PAID = (PACK, START, RENEW, UPGRADE, DOWNGRADE)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What confirming a purchase or plan change charges and changes, before it is confirmed."""
+
+    action: str
+    provider: str | None
+    plan: Plan | None = None
+    pack: CreditPack | None = None
+    from_plan: Plan | None = None
+    charge_cents: int = 0  # charged when confirmed (or, manual, invoiced)
+    monthly_cents: int = 0  # charged again every month (Stripe subscriptions)
+    period: tuple[datetime, datetime] | None = None  # the period paid for, when known now
+    changes: list[str] = field(default_factory=list)
+
+    @property
+    def needs_payment(self) -> bool:
+        return self.action in Action.PAID
+
+    @property
+    def allowed(self) -> bool:
+        return self.action != Action.NOTHING and (self.provider is not None or not self.needs_payment)
+
+
 @dataclass(frozen=True)
 class Checkout:
     payment: Payment | None
-    redirect_url: str | None  # where to send the buyer; None when already done
+    redirect_url: str | None  # where to send the buyer (Stripe); None when done here
 
 
-def buy_pack(user, *, pack: CreditPack, success_url: str = "", cancel_url: str = "") -> Checkout:
-    """Start buying a credit pack; with the manual provider the credits arrive at once."""
-    account = ledger.open_account(user)
-    payment = Payment.objects.create(
-        account=account, kind=Payment.Kind.PACK, pack=pack, provider=provider_name(), amount_cents=pack.price_cents
+def quote_pack(user, *, pack: CreditPack) -> Quote:
+    provider = provider_name()
+    when = "when the payment is marked paid" if provider == "manual" else "once the payment goes through"
+    return Quote(
+        action=Action.PACK,
+        provider=provider,
+        pack=pack,
+        charge_cents=pack.price_cents,
+        changes=[f"{pack.credits:,} bought credits are added {when}; they carry over from period to period."],
     )
-    return _start(payment, f"{pack.name} for Imagior", success_url, cancel_url)
 
 
-def request_plan_change(user, *, plan: Plan, success_url: str = "", cancel_url: str = "") -> Checkout:
-    """Change plan: downgrades (taking effect next period) need no payment; upgrades go through the provider."""
+def quote_plan(user, *, plan: Plan, now: datetime | None = None) -> Quote:
+    """What choosing `plan` would do for `user` now, with the configured provider."""
+    now = now or timezone.now()
+    provider = provider_name()
     account = ledger.open_account(user)
-    if plan.monthly_credits <= account.plan.monthly_credits or plan.price_cents == 0:
-        plans.change_plan(user, plan=plan)
+    account = BillingAccount.objects.select_related("plan", "pending_plan").get(pk=account.pk)
+    current, paid_now = account.plan, plans.in_paid_period(account, now)
+    if plan.pk == current.pk and account.pending_plan_id:
+        return Quote(
+            action=Action.KEEP,
+            provider=provider,
+            plan=plan,
+            changes=[
+                f"You stay on {plan.name} after {account.period_ends_at:%-d %b %Y}; the scheduled change "
+                "is cancelled. Nothing is charged now."
+            ],
+        )
+    if not plan.is_paid:
+        if plan.pk == current.pk:
+            return Quote(action=Action.NOTHING, provider=provider, plan=plan)
+        return Quote(
+            action=Action.TO_FREE,
+            provider=provider,
+            plan=plan,
+            changes=[
+                f"You keep {current.name} until {account.period_ends_at:%-d %b %Y}, then move to {plan.name} "
+                f"({plan.monthly_credits:,} plan credits a month). Nothing is charged.",
+            ],
+        )
+    if plan.pk == current.pk and paid_now:
+        start, end = plans.next_period_after(account, account.paid_until)
+        return Quote(
+            action=Action.RENEW,
+            provider=provider,
+            plan=plan,
+            charge_cents=plan.price_cents,
+            period=(start, end),
+            changes=[
+                f"Pays for {plan.name} from {start:%-d %b %Y} to {end:%-d %b %Y}: its {plan.monthly_credits:,} "
+                "plan credits arrive when that period starts."
+            ],
+        )
+    if paid_now and plans.is_upgrade(current, plan):
+        difference = plan.monthly_credits - current.monthly_credits
+        return Quote(
+            action=Action.UPGRADE,
+            provider=provider,
+            plan=plan,
+            from_plan=current,
+            charge_cents=max(plan.price_cents - current.price_cents, 0),
+            period=(account.period_started_at, account.period_ends_at),
+            changes=[
+                f"You move to {plan.name} at once, for the rest of this period (to "
+                f"{account.period_ends_at:%-d %b %Y}), once the payment is received.",
+                f"{difference:,} plan credits are added at once (the difference between the plans).",
+            ],
+        )
+    if paid_now:
+        start, end = plans.next_period_after(account, account.paid_until)
+        return Quote(
+            action=Action.DOWNGRADE,
+            provider=provider,
+            plan=plan,
+            charge_cents=plan.price_cents,
+            period=(start, end),
+            changes=[
+                f"You keep {current.name} until {account.paid_until:%-d %b %Y}, then {plan.name} from "
+                f"{start:%-d %b %Y} to {end:%-d %b %Y} with {plan.monthly_credits:,} plan credits."
+            ],
+        )
+    return Quote(
+        action=Action.START,
+        provider=provider,
+        plan=plan,
+        charge_cents=plan.price_cents,
+        changes=[
+            f"{plan.name} for one month from the day the payment is received, with {plan.monthly_credits:,} plan "
+            "credits (they replace this period's plan credits; bought credits stay).",
+            "After that month the account returns to Free unless the next month is paid for.",
+        ],
+    )
+
+
+def confirm(user, quote: Quote, *, success_url: str = "", cancel_url: str = "") -> Checkout:
+    """Carry out a quote the user confirmed: start its payment, or make a change that needs none."""
+    if quote.action == Action.NOTHING:
+        raise PaymentError(f"You are on the {quote.plan.name} plan already.")
+    if quote.action in (Action.KEEP, Action.TO_FREE):
+        plans.schedule_plan(user, plan=quote.plan)
         return Checkout(payment=None, redirect_url=None)
+    if quote.provider is None:
+        raise PaymentsNotConfigured
+    account = ledger.open_account(user)
     payment = Payment.objects.create(
-        account=account, kind=Payment.Kind.PLAN, plan=plan, provider=provider_name(), amount_cents=plan.price_cents
+        account=account,
+        kind=Payment.Kind.PACK if quote.pack else Payment.Kind.PLAN,
+        plan=quote.plan,
+        pack=quote.pack,
+        from_plan=quote.from_plan,
+        provider=quote.provider,
+        amount_cents=quote.charge_cents,
     )
-    return _start(payment, f"Imagior {plan.name} plan, one month", success_url, cancel_url)
-
-
-def provider_name() -> str:
-    return "stripe" if settings.STRIPE_SECRET_KEY else "manual"
-
-
-def _start(payment: Payment, description: str, success_url: str, cancel_url: str) -> Checkout:
-    if payment.provider == "manual":
-        complete_payment(payment)
-        payment.refresh_from_db()
+    if quote.provider == "manual":
         return Checkout(payment=payment, redirect_url=None)
+    return _start_stripe_checkout(payment, payment.describe(), success_url, cancel_url)
+
+
+def complete_payment(payment: Payment, *, by: str, now: datetime | None = None) -> bool:
+    """Grant what `payment` paid for, once; `by` says who marked it paid (audited in the ledger).
+
+    Returns False when it was completed (or cancelled) already. Raises
+    PaymentNotApplicable, changing nothing, for an upgrade whose period is over.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+            status=Payment.Status.COMPLETED, completed_at=now, completed_by=by
+        )
+        if not claimed:
+            return False
+        payment = Payment.objects.select_related("plan", "pack", "from_plan").get(pk=payment.pk)
+        account = plans.lock_account(payment.account_id)
+        if payment.kind == Payment.Kind.PACK:
+            ledger.add_carryover_credits(
+                account,
+                payment.pack.credits,
+                kind=LedgerEntry.Kind.PURCHASE,
+                reason=f"Bought {payment.pack.name} ({payment.provider})",
+                reference=payment.public_id,
+                created_by=by,
+            )
+            return True
+        if payment.is_upgrade:
+            if not plans.in_paid_period(account, now) or not plans.apply_upgrade(account, payment, created_by=by):
+                raise PaymentNotApplicable(
+                    f"{payment.public_id}: the account is no longer in a paid {payment.from_plan.name} period; "
+                    "nothing was changed (refund it or cancel it)."
+                )
+            payment.period_start, payment.period_end = account.period_started_at, account.period_ends_at
+        elif plans.in_paid_period(account, now):
+            # Paid ahead: the month after what is paid already; the renewal refills it.
+            payment.period_start, payment.period_end = plans.next_period_after(account, account.paid_until)
+            account.paid_until = payment.period_end
+            account.pending_plan = None if payment.plan_id == account.plan_id else payment.plan
+            account.save(update_fields=["paid_until", "pending_plan"])
+        else:
+            payment.period_start, payment.period_end = now, ledger.add_months(now)
+            plans.start_paid_period(account, payment, created_by=by)
+        payment.save(update_fields=["period_start", "period_end"])
+    return True
+
+
+def cancel_payment(payment: Payment) -> bool:
+    """Cancel a payment still pending (it was never paid); False otherwise."""
+    return bool(
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(status=Payment.Status.CANCELLED)
+    )
+
+
+# --- Stripe -------------------------------------------------------------------------
+
+
+def _start_stripe_checkout(payment: Payment, description: str, success_url: str, cancel_url: str) -> Checkout:
     session = stripe_request(
         "checkout/sessions",
         {
@@ -90,31 +288,6 @@ def _start(payment: Payment, description: str, success_url: str, cancel_url: str
     payment.provider_reference = session["id"]
     payment.save(update_fields=["provider_reference"])
     return Checkout(payment=payment, redirect_url=session["url"])
-
-
-def complete_payment(payment: Payment) -> bool:
-    """Grant what was paid for, once. Returns False when it was completed already."""
-    with transaction.atomic():
-        claimed = Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
-            status=Payment.Status.COMPLETED, completed_at=timezone.now()
-        )
-        if not claimed:
-            return False
-        account, user = payment.account, payment.account.user
-        if payment.kind == Payment.Kind.PACK:
-            ledger.add_carryover_credits(
-                account,
-                payment.pack.credits,
-                kind=LedgerEntry.Kind.PURCHASE,
-                reason=f"Bought {payment.pack.name} ({payment.provider})",
-                reference=payment.public_id,
-            )
-        else:
-            plans.change_plan(user, plan=payment.plan)
-    return True
-
-
-# --- Stripe -------------------------------------------------------------------------
 
 
 def stripe_request(path: str, form: dict, *, idempotency_key: str) -> dict:
@@ -169,4 +342,4 @@ def handle_stripe_event(event: dict) -> bool:
     payment = Payment.objects.filter(provider="stripe", provider_reference=session.get("id", "")).first()
     if payment is None:
         return False
-    return complete_payment(payment)
+    return complete_payment(payment, by="stripe")
