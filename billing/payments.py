@@ -10,12 +10,7 @@ exactly once: the pending → completed transition is one conditional UPDATE and
 the ledger rows it writes are unique per payment.
 """
 
-import hashlib
-import hmac
-import json
 import time
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,11 +18,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from billing import ledger, plans
+from billing import ledger, plans, stripe_billing
 from billing.models import BillingAccount, CreditPack, LedgerEntry, Payment, Plan
-
-STRIPE_API = "https://api.stripe.com/v1"
-STRIPE_SIGNATURE_TOLERANCE = 300  # seconds, as Stripe's own libraries use
 
 
 class PaymentError(Exception):
@@ -41,10 +33,6 @@ class PaymentsNotConfigured(PaymentError):
 
 class PaymentNotApplicable(PaymentError):
     """The account changed since the payment was made (an upgrade from a period that is over)."""
-
-
-class InvalidStripeSignature(Exception):
-    pass
 
 
 def provider_name() -> str | None:
@@ -78,6 +66,7 @@ class Quote:
     monthly_cents: int = 0  # charged again every month (Stripe subscriptions)
     period: tuple[datetime, datetime] | None = None  # the period paid for, when known now
     changes: list[str] = field(default_factory=list)
+    proration_date: int | None = None  # Stripe upgrades: the moment the prorated charge is computed for
 
     @property
     def needs_payment(self) -> bool:
@@ -106,12 +95,17 @@ def quote_pack(user, *, pack: CreditPack) -> Quote:
     )
 
 
-def quote_plan(user, *, plan: Plan, now: datetime | None = None) -> Quote:
+def quote_plan(user, *, plan: Plan, now: datetime | None = None, proration_date: int | None = None) -> Quote:
     """What choosing `plan` would do for `user` now, with the configured provider."""
     now = now or timezone.now()
     provider = provider_name()
     account = ledger.open_account(user)
-    account = BillingAccount.objects.select_related("plan", "pending_plan").get(pk=account.pk)
+    account = BillingAccount.objects.select_related("plan", "pending_plan", "user").get(pk=account.pk)
+    if provider == "stripe":
+        try:
+            return _quote_stripe_plan(account, plan, now, proration_date or int(time.time()))
+        except stripe_billing.StripeUnavailable as exc:
+            raise PaymentError(str(exc)) from exc
     current, paid_now = account.plan, plans.in_paid_period(account, now)
     if plan.pk == current.pk and account.pending_plan_id:
         return Quote(
@@ -189,17 +183,95 @@ def quote_plan(user, *, plan: Plan, now: datetime | None = None) -> Quote:
     )
 
 
+def _quote_stripe_plan(account: BillingAccount, plan: Plan, now: datetime, proration_date: int) -> Quote:
+    """With Stripe a paid plan is a subscription: started through Checkout, changed in place."""
+    current = account.plan
+    subscribed = plans.in_paid_period(account, now) and stripe_billing.live_subscription(account) is not None
+    ends = f"{account.period_ends_at:%-d %b %Y}"
+    base = {"provider": "stripe", "plan": plan}
+    if plan.pk == current.pk and account.pending_plan_id:
+        return Quote(
+            action=Action.KEEP,
+            monthly_cents=plan.price_cents,
+            changes=[f"Your subscription stays on {plan.name} after {ends}; the scheduled change is cancelled."],
+            **base,
+        )
+    if not plan.is_paid:
+        if plan.pk == current.pk:
+            return Quote(action=Action.NOTHING, **base)
+        return Quote(
+            action=Action.TO_FREE,
+            changes=[
+                f"The subscription is cancelled at the end of the paid period: you keep {current.name} until "
+                f"{ends}, then move to {plan.name}. Nothing more is charged."
+            ],
+            **base,
+        )
+    if subscribed and plan.pk == current.pk:
+        return Quote(action=Action.NOTHING, **base)
+    if subscribed and plans.is_upgrade(current, plan):
+        charge = stripe_billing.preview_upgrade(account, plan, proration_date=proration_date)
+        difference = plan.monthly_credits - current.monthly_credits
+        return Quote(
+            action=Action.UPGRADE,
+            from_plan=current,
+            charge_cents=charge,
+            monthly_cents=plan.price_cents,
+            period=(account.period_started_at, account.period_ends_at),
+            proration_date=proration_date,
+            changes=[
+                f"You move to {plan.name} at once; the card on file is charged the prorated difference for the "
+                f"rest of this period (to {ends}), then {plan.price_cents / 100:,.2f} USD a month.",
+                f"{difference:,} plan credits are added at once (the difference between the plans).",
+            ],
+            **base,
+        )
+    if subscribed:
+        return Quote(
+            action=Action.DOWNGRADE,
+            monthly_cents=plan.price_cents,
+            changes=[
+                f"You keep {current.name} until {ends}; from then the subscription bills {plan.name}, with "
+                f"{plan.monthly_credits:,} plan credits a month. Nothing is charged now."
+            ],
+            **base,
+        )
+    return Quote(
+        action=Action.START,
+        charge_cents=plan.price_cents,
+        monthly_cents=plan.price_cents,
+        changes=[
+            f"A monthly {plan.name} subscription, paid on Stripe's checkout page. Each paid month starts a period "
+            f"with {plan.monthly_credits:,} plan credits (they replace this period's plan credits; bought credits "
+            "stay).",
+            "Cancel any time in the billing portal: the plan then lasts until the end of the paid period.",
+        ],
+        **base,
+    )
+
+
 def confirm(user, quote: Quote, *, success_url: str = "", cancel_url: str = "") -> Checkout:
     """Carry out a quote the user confirmed: start its payment, or make a change that needs none."""
     if quote.action == Action.NOTHING:
         raise PaymentError(f"You are on the {quote.plan.name} plan already.")
-    if quote.action in (Action.KEEP, Action.TO_FREE):
-        plans.schedule_plan(user, plan=quote.plan)
-        return Checkout(payment=None, redirect_url=None)
-    if quote.provider is None:
+    if quote.provider is None and quote.needs_payment:
         raise PaymentsNotConfigured
     account = ledger.open_account(user)
-    payment = Payment.objects.create(
+    success_url = success_url or settings.PUBLIC_BASE_URL + "/dashboard/billing?paid=1"
+    cancel_url = cancel_url or settings.PUBLIC_BASE_URL + "/dashboard/billing?cancelled=1"
+    try:
+        if quote.provider == "stripe":
+            return _confirm_stripe(account, quote, success_url=success_url, cancel_url=cancel_url)
+    except stripe_billing.StripeUnavailable as exc:
+        raise PaymentError(str(exc)) from exc
+    if not quote.needs_payment:
+        plans.schedule_plan(user, plan=quote.plan)
+        return Checkout(payment=None, redirect_url=None)
+    return Checkout(payment=_pending_payment(account, quote), redirect_url=None)
+
+
+def _pending_payment(account: BillingAccount, quote: Quote) -> Payment:
+    return Payment.objects.create(
         account=account,
         kind=Payment.Kind.PACK if quote.pack else Payment.Kind.PLAN,
         plan=quote.plan,
@@ -208,9 +280,23 @@ def confirm(user, quote: Quote, *, success_url: str = "", cancel_url: str = "") 
         provider=quote.provider,
         amount_cents=quote.charge_cents,
     )
-    if quote.provider == "manual":
-        return Checkout(payment=payment, redirect_url=None)
-    return _start_stripe_checkout(payment, payment.describe(), success_url, cancel_url)
+
+
+def _confirm_stripe(account: BillingAccount, quote: Quote, *, success_url: str, cancel_url: str) -> Checkout:
+    if quote.action == Action.PACK:
+        payment = _pending_payment(account, quote)
+        url = stripe_billing.checkout_pack(payment, success_url=success_url, cancel_url=cancel_url)
+        return Checkout(payment=payment, redirect_url=url)
+    if quote.action == Action.START:
+        url = stripe_billing.checkout_subscription(account, quote.plan, success_url=success_url, cancel_url=cancel_url)
+        return Checkout(payment=None, redirect_url=url)
+    if quote.action == Action.UPGRADE:
+        payment = stripe_billing.upgrade(account, quote.plan, proration_date=quote.proration_date)
+        return Checkout(payment=None if payment is None else payment, redirect_url=None)
+    # Downgrades, cancelling and keeping the plan take effect at the period's end, at Stripe and here.
+    stripe_billing.schedule_change(account, quote.plan)
+    plans.schedule_plan(account.user, plan=quote.plan)
+    return Checkout(payment=None, redirect_url=None)
 
 
 def complete_payment(payment: Payment, *, by: str, now: datetime | None = None) -> bool:
@@ -263,83 +349,3 @@ def cancel_payment(payment: Payment) -> bool:
     return bool(
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(status=Payment.Status.CANCELLED)
     )
-
-
-# --- Stripe -------------------------------------------------------------------------
-
-
-def _start_stripe_checkout(payment: Payment, description: str, success_url: str, cancel_url: str) -> Checkout:
-    session = stripe_request(
-        "checkout/sessions",
-        {
-            "mode": "payment",
-            "success_url": success_url or settings.PUBLIC_BASE_URL + "/",
-            "cancel_url": cancel_url or settings.PUBLIC_BASE_URL + "/",
-            "client_reference_id": payment.public_id,
-            "customer_email": payment.account.user.email,
-            "line_items[0][quantity]": "1",
-            "line_items[0][price_data][currency]": "usd",
-            "line_items[0][price_data][unit_amount]": str(payment.amount_cents),
-            "line_items[0][price_data][product_data][name]": description,
-            "metadata[payment]": payment.public_id,
-        },
-        idempotency_key=payment.public_id,
-    )
-    payment.provider_reference = session["id"]
-    payment.save(update_fields=["provider_reference"])
-    return Checkout(payment=payment, redirect_url=session["url"])
-
-
-def stripe_request(path: str, form: dict, *, idempotency_key: str) -> dict:
-    """POST to Stripe's API (the outside world: tests replace this with recorded answers)."""
-    request = urllib.request.Request(  # noqa: S310 (a fixed https URL)
-        f"{STRIPE_API}/{path}",
-        data=urllib.parse.urlencode(form).encode(),
-        headers={
-            "Authorization": f"Bearer {settings.STRIPE_SECRET_KEY}",
-            "Idempotency-Key": idempotency_key,
-            "Content-Type": "application/x-www-form-urlencoded",
-        },
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (fixed https URL)
-            return json.loads(response.read())
-    except (OSError, ValueError) as exc:
-        raise PaymentError("The payment provider could not be reached; nothing was charged.") from exc
-
-
-def verify_stripe_signature(payload: bytes, header: str, *, now: float | None = None) -> dict:
-    """The event in `payload` if `header` (Stripe-Signature) signs it with STRIPE_WEBHOOK_SECRET."""
-    parts = [item.split("=", 1) for item in header.split(",") if "=" in item]
-    timestamps = [value for key, value in parts if key == "t"]
-    signatures = [value for key, value in parts if key == "v1"]
-    if not timestamps or not signatures or not settings.STRIPE_WEBHOOK_SECRET:
-        raise InvalidStripeSignature("missing parts")
-    try:
-        timestamp = int(timestamps[0])
-    except ValueError:
-        raise InvalidStripeSignature("bad timestamp") from None
-    if abs((now or time.time()) - timestamp) > STRIPE_SIGNATURE_TOLERANCE:
-        raise InvalidStripeSignature("too old")
-    signed = f"{timestamp}.".encode() + payload
-    expected = hmac.new(settings.STRIPE_WEBHOOK_SECRET.encode(), signed, hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, candidate) for candidate in signatures):
-        raise InvalidStripeSignature("no matching signature")
-    try:
-        return json.loads(payload)
-    except ValueError:
-        raise InvalidStripeSignature("not JSON") from None
-
-
-def handle_stripe_event(event: dict) -> bool:
-    """Complete the payment a `checkout.session.completed` event is about; replays change nothing."""
-    if event.get("type") != "checkout.session.completed":
-        return False
-    session = event.get("data", {}).get("object", {})
-    if session.get("payment_status") not in ("paid", "no_payment_required"):
-        return False
-    payment = Payment.objects.filter(provider="stripe", provider_reference=session.get("id", "")).first()
-    if payment is None:
-        return False
-    return complete_payment(payment, by="stripe")

@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,19 +11,23 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from billing import ledger, payments
+from billing import ledger, payments, stripe_billing
 from billing.models import CreditPack, LedgerEntry, Payment, Plan
 
 
 @csrf_exempt
 @require_POST
 def stripe_webhook(request):
-    """Stripe's signed events; only a valid signature is acted on."""
+    """Stripe's signed events; only a valid signature is acted on, each event once."""
     try:
-        event = payments.verify_stripe_signature(request.body, request.headers.get("Stripe-Signature", ""))
-    except payments.InvalidStripeSignature:
+        event = stripe_billing.verify_event(request.body, request.headers.get("Stripe-Signature", ""))
+    except stripe_billing.InvalidSignature:
         return JsonResponse({"error": "invalid signature"}, status=400)
-    payments.handle_stripe_event(event)
+    try:
+        stripe_billing.handle_event(event)
+    except stripe_billing.StripeUnavailable:
+        # Nothing was kept (the event is not marked handled): Stripe delivers it again later.
+        return JsonResponse({"error": "try again"}, status=503)
     return JsonResponse({"received": True})
 
 
@@ -79,8 +85,21 @@ def change_plan(request):
     """GET: what choosing the plan charges and changes; POST: do it."""
     data = request.POST if request.method == "POST" else request.GET
     plan = get_object_or_404(Plan, slug=data.get("plan", ""))
-    quote = payments.quote_plan(request.user, plan=plan)
+    try:
+        quote = payments.quote_plan(request.user, plan=plan, proration_date=_proration_date(data))
+    except payments.PaymentError as exc:
+        messages.error(request, str(exc))
+        return redirect("dash-billing")
     return _confirm_or_do(request, quote, target={"name": "plan", "value": plan.slug})
+
+
+def _proration_date(data) -> int | None:
+    """The moment a shown Stripe upgrade price was computed for, if recent (so confirming charges it)."""
+    try:
+        moment = int(data.get("proration_date", ""))
+    except ValueError:
+        return None
+    return moment if 0 <= time.time() - moment <= 3600 else None
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -111,19 +130,41 @@ def _confirm_or_do(request, quote: payments.Quote, *, target: dict):
         return redirect("dash-billing")
     if checkout.redirect_url:
         return redirect(checkout.redirect_url)
-    if checkout.payment:
+    if checkout.payment and checkout.payment.status == Payment.Status.PENDING:
         messages.success(
             request,
             f"Payment {checkout.payment.public_id} is pending: nothing changes until it is marked paid.",
         )
         return redirect("dash-billing-payment", public_id=checkout.payment.public_id)
     account = ledger.open_account(request.user)
-    if account.pending_plan_id:
+    if quote.action == payments.Action.UPGRADE:
+        if account.plan_id == quote.plan.pk:
+            messages.success(request, f"You are on the {account.plan.name} plan: the balance is {account.balance:,}.")
+        else:
+            messages.success(request, f"You move to {quote.plan.name} as soon as Stripe confirms the payment.")
+    elif account.pending_plan_id:
         when = f"{account.period_ends_at:%-d %b %Y}"
         messages.success(request, f"You move to {account.pending_plan.name} when this period ends ({when}).")
     else:
         messages.success(request, f"You stay on the {account.plan.name} plan.")
     return redirect("dash-billing")
+
+
+@require_POST
+@login_required
+@_with_stripe_csp
+def billing_portal(request):
+    """Stripe's hosted customer portal: card changes, Stripe's invoices, cancellation."""
+    account = ledger.open_account(request.user)
+    if payments.provider_name() != "stripe" or not account.stripe_customer_id:
+        messages.error(request, "There is no Stripe subscription to manage.")
+        return redirect("dash-billing")
+    try:
+        url = stripe_billing.portal_url(account, return_url=request.build_absolute_uri(reverse("dash-billing")))
+    except stripe_billing.StripeUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("dash-billing")
+    return redirect(url)
 
 
 @require_safe
