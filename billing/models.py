@@ -225,6 +225,9 @@ class Subscription(models.Model):
     status = models.CharField(max_length=24, help_text="Stripe's status: active, past_due, canceled, …")
     cancel_at_period_end = models.BooleanField(default=False)
     current_period_end = models.DateTimeField(null=True, blank=True)
+    # The end of the last period one of its paid invoices started: an invoice
+    # for a period ending no later is old (out of order) and starts nothing.
+    paid_until = models.DateTimeField(null=True, blank=True)
     # Stripe's `created` of the last event applied: older events change nothing.
     last_event_created = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -392,12 +392,10 @@ def record_invoice(invoice: dict, *, account: BillingAccount) -> Payment | None:
         payment.plan = plan
         payment.period_start, payment.period_end = at(line["period"]["start"]), at(line["period"]["end"])
         payment.save()
-        if account.paid_until and payment.period_end <= account.paid_until:
-            return payment  # an older period than one already paid: out of order, a receipt only
+        if subscription.paid_until and payment.period_end <= subscription.paid_until:
+            return payment  # an older period of this subscription than one paid: out of order, a receipt only
         plans.start_paid_period(account, payment, created_by="stripe")
-        Subscription.objects.filter(pk=subscription.pk).update(
-            plan=plan, current_period_end=payment.period_end, status="active"
-        )
+        Subscription.objects.filter(pk=subscription.pk).update(plan=plan, paid_until=payment.period_end)
         return payment
 
 

@@ -50,6 +50,7 @@ class Migration(migrations.Migration):
                 ("status", models.CharField(help_text="Stripe's status: active, past_due, canceled, …", max_length=24)),
                 ("cancel_at_period_end", models.BooleanField(default=False)),
                 ("current_period_end", models.DateTimeField(blank=True, null=True)),
+                ("paid_until", models.DateTimeField(blank=True, null=True)),
                 ("last_event_created", models.BigIntegerField(default=0)),
                 ("created_at", models.DateTimeField(auto_now_add=True)),
                 ("updated_at", models.DateTimeField(auto_now=True)),
