@@ -2,13 +2,32 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 
-from billing import ledger
-from billing.models import BillingAccount, CreditPack, LedgerEntry, Payment, Plan, RequestLog
+from billing import ledger, payments
+from billing.models import (
+    BillingAccount,
+    CreditPack,
+    LedgerEntry,
+    Payment,
+    Plan,
+    RequestLog,
+    StripeEvent,
+    Subscription,
+)
 
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "monthly_credits", "rate_limit_per_minute", "price_cents", "is_default"]
+    fields = [
+        "name",
+        "slug",
+        "monthly_credits",
+        "rate_limit_per_minute",
+        "price_cents",
+        "is_default",
+        "sort_order",
+        "stripe_price_id",
+    ]
     list_editable = ["monthly_credits", "rate_limit_per_minute", "price_cents"]
     search_fields = ["name", "slug"]
     list_filter = ["is_default"]
@@ -32,12 +51,30 @@ class LedgerInline(admin.TabularInline):
 
 @admin.register(BillingAccount)
 class BillingAccountAdmin(admin.ModelAdmin):
-    list_display = ["user", "plan", "pending_plan", "balance", "carryover_credits", "period_ends_at", "created_at"]
+    list_display = [
+        "user",
+        "plan",
+        "pending_plan",
+        "balance",
+        "carryover_credits",
+        "period_ends_at",
+        "paid_until",
+        "created_at",
+    ]
     list_filter = ["plan"]
-    search_fields = ["user__email"]
+    search_fields = ["user__email", "stripe_customer_id"]
     list_select_related = ["user", "plan"]
     # The balance moves only through the ledger: use the "grant credits" action.
-    readonly_fields = ["user", "balance", "carryover_credits", "created_at", "low_balance_notified_at"]
+    # Paid periods come from payments: mark a manual payment paid in Payments.
+    readonly_fields = [
+        "user",
+        "balance",
+        "carryover_credits",
+        "created_at",
+        "low_balance_notified_at",
+        "paid_until",
+        "stripe_customer_id",
+    ]
     fields = [
         "user",
         "plan",
@@ -47,6 +84,8 @@ class BillingAccountAdmin(admin.ModelAdmin):
         "period_anchor",
         "period_started_at",
         "period_ends_at",
+        "paid_until",
+        "stripe_customer_id",
         "low_balance_notified_at",
         "created_at",
     ]
@@ -112,12 +151,77 @@ class CreditPackAdmin(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    list_display = ["public_id", "account", "kind", "plan", "pack", "provider", "amount_cents", "status", "created_at"]
+    """Manual payments are completed here: select the pending ones whose money arrived, "Mark paid"."""
+
+    list_display = [
+        "public_id",
+        "account",
+        "kind",
+        "plan",
+        "pack",
+        "provider",
+        "amount_cents",
+        "status",
+        "created_at",
+        "completed_by",
+    ]
     list_filter = ["status", "kind", "provider"]
     search_fields = ["public_id", "provider_reference", "account__user__email"]
+    list_select_related = ["account__user", "plan", "pack"]
     readonly_fields = [f.name for f in Payment._meta.fields]
+    actions = ["mark_paid", "cancel_pending"]
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # payment records are kept
+
+    @admin.action(description="Mark paid (manual payments: grants the credits or plan)", permissions=["change"])
+    def mark_paid(self, request, queryset):
+        done = 0
+        for payment in queryset.select_related("account__user"):
+            if payment.provider != Payment.Provider.MANUAL or payment.status != Payment.Status.PENDING:
+                self.message_user(request, f"{payment.public_id}: only pending manual payments.", messages.WARNING)
+                continue
+            try:
+                if payments.complete_payment(payment, by=f"admin:{request.user.email}"):
+                    done += 1
+            except payments.PaymentNotApplicable as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+        if done:
+            self.message_user(request, f"Marked {done} payment(s) paid.", messages.SUCCESS)
+
+    @admin.action(description="Cancel (pending payments that will not be paid)", permissions=["change"])
+    def cancel_pending(self, request, queryset):
+        cancelled = sum(payments.cancel_payment(payment) for payment in queryset)
+        self.message_user(request, f"Cancelled {cancelled} pending payment(s).", messages.SUCCESS)
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Stripe subscriptions as their events left them; change them in Stripe's dashboard."""
+
+    list_display = ["stripe_id", "account", "plan", "status", "cancel_at_period_end", "current_period_end"]
+    list_filter = ["status", "cancel_at_period_end"]
+    search_fields = ["stripe_id", "account__user__email"]
+    readonly_fields = [f.name for f in Subscription._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ["event_id", "type", "created", "received_at"]
+    list_filter = ["type"]
+    search_fields = ["event_id"]
+    readonly_fields = [f.name for f in StripeEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 

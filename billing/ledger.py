@@ -213,22 +213,39 @@ def set_balance(user, *, balance: int, reason: str = "", created_by: str = "") -
     return balance
 
 
-def add_plan_credits(account: BillingAccount, amount: int, *, kind: str, reason: str, reference: str = "") -> None:
+def add_plan_credits(
+    account: BillingAccount, amount: int, *, kind: str, reason: str, reference: str = "", created_by: str = ""
+) -> None:
     """Credits for this period only (upgrades); the caller holds a transaction."""
     if amount:
-        _apply(account, amount, kind=kind, carryover=_keep, reason=reason, reference=reference)
+        _apply(account, amount, kind=kind, carryover=_keep, reason=reason, reference=reference, created_by=created_by)
 
 
-def add_carryover_credits(account: BillingAccount, amount: int, *, kind: str, reason: str, reference: str) -> None:
+def add_carryover_credits(
+    account: BillingAccount, amount: int, *, kind: str, reason: str, reference: str, created_by: str = ""
+) -> None:
     """Credits that never expire (purchases); the caller holds a transaction."""
-    _apply(account, amount, kind=kind, carryover=_carry, reason=reason, reference=reference)
+    _apply(account, amount, kind=kind, carryover=_carry, reason=reason, reference=reference, created_by=created_by)
 
 
-def refill(account: BillingAccount, *, monthly_credits: int, reason: str) -> None:
-    """Replace this period's plan credits with `monthly_credits`; carry-over stays. Caller holds a transaction."""
+def refill(
+    account: BillingAccount, *, monthly_credits: int, reason: str, reference: str = "", created_by: str = ""
+) -> None:
+    """Replace this period's plan credits with `monthly_credits`; carry-over stays. Caller holds a transaction.
+
+    `reference` names the payment that paid for the period (empty for a free plan).
+    """
     current = BillingAccount.objects.select_for_update().get(pk=account.pk)
     amount = monthly_credits - current.plan_credits
-    _apply(account, amount, kind=LedgerEntry.Kind.REFILL, carryover=_keep, reason=reason)
+    _apply(
+        account,
+        amount,
+        kind=LedgerEntry.Kind.REFILL,
+        carryover=_keep,
+        reason=reason,
+        reference=reference,
+        created_by=created_by,
+    )
 
 
 def used_this_period(account: BillingAccount) -> int:

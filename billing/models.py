@@ -20,12 +20,21 @@ class Plan(models.Model):
     price_cents = models.PositiveIntegerField(default=0, help_text="Monthly price in US cents.")
     is_default = models.BooleanField(default=False, help_text="New accounts start on this plan.")
     sort_order = models.PositiveSmallIntegerField(default=0)
+    stripe_price_id = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The Stripe Price billed monthly for this plan; found or created by its lookup key when empty.",
+    )
 
     class Meta:
         ordering = ["sort_order", "monthly_credits"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_paid(self) -> bool:
+        return self.price_cents > 0
 
     @classmethod
     def default(cls) -> "Plan":
@@ -69,6 +78,10 @@ class BillingAccount(models.Model):
     period_started_at = models.DateTimeField()
     period_ends_at = models.DateTimeField(db_index=True)
     low_balance_notified_at = models.DateTimeField(null=True, blank=True)
+    # The end of the last period paid for on a paid plan: a period after it is
+    # never refilled with a paid plan's credits (docs/billing.md).
+    paid_until = models.DateTimeField(null=True, blank=True)
+    stripe_customer_id = models.CharField(max_length=255, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -99,6 +112,7 @@ class LedgerEntry(models.Model):
         REFILL = "refill", "Period refill"
         PURCHASE = "purchase", "Purchase"
         ADJUSTMENT = "adjustment", "Adjustment"
+        UPGRADE = "upgrade", "Plan upgrade"
 
     account = models.ForeignKey(BillingAccount, on_delete=models.CASCADE, related_name="ledger")
     kind = models.CharField(max_length=12, choices=Kind.choices)
@@ -118,11 +132,13 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="ledger_balance_after_never_negative"),
             # An image is charged at most once and refunded at most once; a
-            # payment is credited at most once.
+            # payment is credited at most once (a pack, an upgrade's difference,
+            # or the refill of the period it paid for).
             models.UniqueConstraint(
                 fields=["kind", "reference"],
-                condition=Q(kind__in=["render", "refund", "purchase"]),
-                name="ledger_one_render_refund_purchase_per_reference",
+                condition=Q(kind__in=["render", "refund", "purchase", "upgrade"])
+                | (Q(kind="refill") & ~Q(reference="")),
+                name="ledger_one_entry_per_charge_or_payment",
             ),
         ]
 
@@ -131,29 +147,46 @@ class LedgerEntry(models.Model):
 
 
 class Payment(models.Model):
-    """A plan change or credit purchase going through a payment provider."""
+    """A plan period, plan upgrade or credit pack paid (or to be paid) through a provider.
+
+    A plan payment pays for exactly one period (`period_start`–`period_end`) of
+    `plan`, or, for an upgrade, the difference from `from_plan` for the rest of
+    the period. Nothing is granted before it is completed (docs/billing.md).
+    """
 
     class Kind(models.TextChoices):
-        PLAN = "plan", "Plan change"
+        PLAN = "plan", "Plan"
         PACK = "pack", "Credit pack"
 
     class Status(models.TextChoices):
         PENDING = "pending"
-        COMPLETED = "completed"
+        COMPLETED = "completed", "Paid"
         FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    class Provider(models.TextChoices):
+        MANUAL = "manual", "Manual (invoice / bank transfer)"
+        STRIPE = "stripe", "Stripe"
 
     public_id = models.CharField(max_length=40, unique=True, default=new_payment_id, editable=False)
     account = models.ForeignKey(BillingAccount, on_delete=models.CASCADE, related_name="payments")
     kind = models.CharField(max_length=4, choices=Kind.choices)
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Set for an upgrade: the plan paid for this period, whose difference this pays.
+    from_plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     pack = models.ForeignKey(CreditPack, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    provider = models.CharField(max_length=10)
-    # The provider's id for it (a Stripe Checkout Session id); unique per provider.
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    # The provider's id for it (a Stripe Checkout Session or Invoice id); unique per provider.
     provider_reference = models.CharField(max_length=255, blank=True)
     amount_cents = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    period_start = models.DateTimeField(null=True, blank=True)
+    period_end = models.DateTimeField(null=True, blank=True)
+    # Stripe's hosted invoice page; manual payments use our own receipt page.
+    receipt_url = models.URLField(max_length=1000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.CharField(max_length=255, blank=True, help_text="Who marked it paid.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -167,6 +200,64 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.public_id} {self.kind} {self.status}"
+
+    @property
+    def is_upgrade(self) -> bool:
+        return self.from_plan_id is not None
+
+    def describe(self) -> str:
+        if self.kind == self.Kind.PACK:
+            return f"{self.pack.name} (credits that carry over)"
+        if self.is_upgrade:
+            return f"Upgrade from {self.from_plan.name} to {self.plan.name} for the rest of the period"
+        return f"{self.plan.name} plan, one month"
+
+
+class Subscription(models.Model):
+    """A Stripe subscription of an account, as its last applied event left it."""
+
+    ACTIVE_STATUSES = ("active", "trialing")
+
+    account = models.ForeignKey(BillingAccount, on_delete=models.CASCADE, related_name="subscriptions")
+    stripe_id = models.CharField(max_length=255, unique=True)
+    # The plan Stripe bills at the next renewal (lower than the account's plan after a downgrade).
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    status = models.CharField(max_length=24, help_text="Stripe's status: active, past_due, canceled, …")
+    cancel_at_period_end = models.BooleanField(default=False)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    # The end of the last period one of its paid invoices started: an invoice
+    # for a period ending no later is old (out of order) and starts nothing.
+    paid_until = models.DateTimeField(null=True, blank=True)
+    # Stripe's `created` of the last event applied: older events change nothing.
+    last_event_created = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_id} ({self.status})"
+
+    @property
+    def renews(self) -> bool:
+        """Stripe will try to charge for the next period."""
+        return self.status in self.ACTIVE_STATUSES and not self.cancel_at_period_end
+
+
+class StripeEvent(models.Model):
+    """A Stripe event already handled: a replay of it changes nothing."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=64)
+    created = models.BigIntegerField(help_text="Stripe's timestamp of the event.")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.type}"
 
 
 class RequestLog(models.Model):

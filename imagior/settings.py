@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -215,9 +216,17 @@ RENDER_TIMEOUT_SECONDS = env.float("RENDER_TIMEOUT_SECONDS", default=20.0)
 RENDER_MEMORY_MB = env.int("RENDER_MEMORY_MB", default=1024)
 RENDER_IN_PROCESS = env.bool("RENDER_IN_PROCESS", default=False)
 
-# Payments: the manual provider (immediate) unless Stripe keys are set.
+# Payments (docs/billing.md): PAYMENT_PROVIDER is "stripe", "manual" (an invoice or bank
+# transfer that staff mark paid in admin) or unset (nothing can be bought).
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", default="").strip().lower()
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Another base URL for Stripe's API (a local fake or stripe-mock); empty: Stripe's own.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+if PAYMENT_PROVIDER not in ("", "manual", "stripe"):
+    raise ImproperlyConfigured('PAYMENT_PROVIDER must be "stripe", "manual" or empty.')
+if PAYMENT_PROVIDER == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured("PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.")
 
 # API request log, for usage figures.
 REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=400)

@@ -24,23 +24,12 @@ def test_add_months_clamps_to_the_end_of_shorter_months():
 
 
 @pytest.mark.django_db
-def test_an_upgrade_takes_effect_now_and_grants_the_difference(alice):
-    ledger.charge_credits(alice, cost=1, reference="img_1")
-    plans.change_plan(alice, plan=plan("starter"))
-    account = account_of(alice)
-    assert account.plan.slug == "starter" and account.pending_plan is None
-    assert account.balance == 49 + 950
-    grant = LedgerEntry.objects.filter(account=account).order_by("-id").first()
-    assert (grant.kind, grant.amount, grant.carryover_amount) == ("grant", 950, 0)
-
-
-@pytest.mark.django_db
 def test_a_downgrade_waits_for_the_next_period(alice):
-    plans.change_plan(alice, plan=plan("pro"))
-    plans.change_plan(alice, plan=plan("starter"))
+    plans.set_plan(alice, plan=plan("pro"))
+    plans.schedule_plan(alice, plan=plan("free"))
     account = account_of(alice)
-    assert account.plan.slug == "pro" and account.pending_plan.slug == "starter"
-    plans.change_plan(alice, plan=plan("pro"))
+    assert account.plan.slug == "pro" and account.pending_plan.slug == "free"
+    plans.schedule_plan(alice, plan=plan("pro"))
     assert account_of(alice).pending_plan is None, "choosing the current plan cancels the downgrade"
 
 
@@ -50,8 +39,6 @@ def test_a_new_period_refills_plan_credits_and_keeps_carried_over_ones(alice):
     for index in range(30):
         ledger.charge_credits(alice, cost=1, reference=f"img_{index}")
     ledger.adjust_credits(alice, amount=7, reason="bonus")
-    plans.change_plan(alice, plan=plan("starter"))
-    plans.change_plan(alice, plan=plan("free"))  # downgrade: next period
     later = account.period_ends_at + timedelta(minutes=1)
     assert plans.renew_due_periods(now=later) == 1
     account = account_of(alice)
@@ -59,8 +46,17 @@ def test_a_new_period_refills_plan_credits_and_keeps_carried_over_ones(alice):
     assert (account.balance, account.carryover_credits) == (50 + 7, 7)
     assert account.period_started_at == ledger.add_months(account.period_anchor)
     refill = LedgerEntry.objects.filter(account=account, kind="refill").get()
-    assert refill.balance_after == 57
+    assert refill.balance_after == 57 and refill.reference == ""
     assert ledger.ledger_drift(account) is None
+
+
+@pytest.mark.django_db
+def test_a_paid_plan_without_a_payment_falls_back_to_free_at_the_period_end(alice):
+    plans.set_plan(alice, plan=plan("business"))  # an operator's plan for this period only
+    account = account_of(alice)
+    plans.renew_due_periods(now=account.period_ends_at + timedelta(minutes=1))
+    account = account_of(alice)
+    assert (account.plan.slug, account.balance) == ("free", 50)
 
 
 @pytest.mark.django_db
@@ -91,8 +87,9 @@ def test_change_plan_and_buy_credits_commands(alice):
     call_command("change_plan", alice.email, "pro", stdout=out)
     call_command("buy_credits", alice.email, "pack-500", stdout=out)
     account = account_of(alice)
-    assert account.plan.slug == "pro"
+    assert account.plan.slug == "pro" and account.paid_until == account.period_ends_at
     assert (account.balance, account.carryover_credits) == (10_000 + 500, 500)
+    assert {p.completed_by for p in account.payments.all()} == {"manage.py change_plan", "manage.py buy_credits"}
     with pytest.raises(CommandError, match="No pack"):
         call_command("buy_credits", alice.email, "pack-7")
     with pytest.raises(CommandError, match="No plan"):

@@ -10,7 +10,8 @@ import requests
 from playwright.sync_api import expect
 
 from accounts.models import ApiKey, User
-from billing.models import BillingAccount
+from billing import payments
+from billing.models import BillingAccount, Payment
 from conftest import make_user
 from templates_app import services
 from templates_app.models import Image
@@ -142,17 +143,23 @@ def test_a_pending_render_updates_itself(page, site):
     expect(page.locator("#image-status")).to_contain_text("failed", timeout=8_000)
 
 
-def test_buying_credits_changes_the_balance(page, site):
+def test_buying_credits_is_confirmed_then_pending_until_marked_paid(page, site, settings):
+    settings.PAYMENT_PROVIDER = "manual"
     make_user("alice@example.com")
     log_in(page, site, "alice@example.com")
     page.get_by_role("link", name="Billing").click()
     expect(page.get_by_test_id("balance")).to_have_text("50")
     expect(page.locator(".plan-current")).to_contain_text("Free")
-    pack = page.locator("button[data-pack]").first
-    pack.click()
-    expect(page.get_by_text("credits added")).to_be_visible()
+    page.locator("a[data-pack]").first.click()
+    expect(page.get_by_test_id("charge")).to_contain_text("$9")
+    page.get_by_test_id("confirm").click()
+    expect(page.get_by_test_id("pay-instructions")).to_be_visible()
+    assert BillingAccount.objects.get(user__email="alice@example.com").balance == 50
+    payment = Payment.objects.get(account__user__email="alice@example.com")
+    payments.complete_payment(payment, by="admin:staff@example.com")  # staff mark it paid in admin
+    page.get_by_role("link", name="Billing").first.click()
     balance = BillingAccount.objects.get(user__email="alice@example.com").balance
-    assert balance > 50
+    assert balance == 550
     expect(page.get_by_test_id("balance")).to_have_text(str(balance))
     expect(page.get_by_role("cell", name="Purchase")).to_be_visible()
 

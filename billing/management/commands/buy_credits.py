@@ -1,3 +1,5 @@
+import dataclasses
+
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
@@ -6,7 +8,7 @@ from billing.models import CreditPack
 
 
 class Command(BaseCommand):
-    help = "Buy a credit pack for an account through the manual payment provider."
+    help = "Record a manual payment for a credit pack and mark it paid (an operator who received the money)."
 
     def add_arguments(self, parser):
         parser.add_argument("email")
@@ -20,8 +22,8 @@ class Command(BaseCommand):
         if chosen is None:
             slugs = ", ".join(CreditPack.objects.filter(is_active=True).values_list("slug", flat=True))
             raise CommandError(f"No pack {pack!r}; choose one of: {slugs}.")
-        if payments.provider_name() != "manual":
-            raise CommandError("Purchases from the command line need the manual payment provider.")
-        payments.buy_pack(user, pack=chosen)
+        quote = dataclasses.replace(payments.quote_pack(user, pack=chosen), provider="manual")
+        payment = payments.confirm(user, quote).payment
+        payments.complete_payment(payment, by="manage.py buy_credits")
         user.billing.refresh_from_db()
         self.stdout.write(f"{user.email}: +{chosen.credits} credits, balance {user.billing.balance}.")

@@ -1,3 +1,5 @@
+import dataclasses
+
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
@@ -6,7 +8,10 @@ from billing.models import Plan
 
 
 class Command(BaseCommand):
-    help = "Change an account's plan as the user would (upgrade now, downgrade next period), via the manual provider."
+    help = (
+        "Change an account's plan as the user would (a paid plan starts now, an upgrade applies now, a "
+        "downgrade next period), recording a manual payment that is marked paid at once."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("email")
@@ -19,9 +24,13 @@ class Command(BaseCommand):
         chosen = Plan.objects.filter(slug=plan).first()
         if chosen is None:
             raise CommandError(f"No plan {plan!r}.")
-        if payments.provider_name() != "manual":
-            raise CommandError("Plan changes from the command line need the manual payment provider.")
-        payments.request_plan_change(user, plan=chosen)
+        quote = dataclasses.replace(payments.quote_plan(user, plan=chosen), provider="manual")
+        try:
+            checkout = payments.confirm(user, quote)
+            if checkout.payment:
+                payments.complete_payment(checkout.payment, by="manage.py change_plan")
+        except payments.PaymentError as exc:
+            raise CommandError(str(exc)) from None
         account = user.billing
         account.refresh_from_db()
         pending = (
