@@ -13,8 +13,8 @@ from rest_framework import exceptions
 
 from accounts.models import EmailNotVerified, TemplateNotAllowed
 from billing.ledger import InsufficientCredits
+from lib.errors import InvalidInput
 from templates_app import rendering
-from templates_app.elements import InvalidInput
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,9 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from billing import ledger
+from lib.errors import did_you_mean
+from lib.timestamps import iso_z
 from templates_app import previews
-from templates_app.elements import did_you_mean
 from templates_app.models import DesignTemplate, Image, UserFont, WebhookSubscription
 from templates_app.representations import image_data
 
@@ -174,7 +175,7 @@ class AccountSerializer(serializers.Serializer):
         return {
             "balance": account.balance,
             "used_this_period": ledger.used_this_period(account),
-            "period_ends_at": serializers.DateTimeField().to_representation(account.period_ends_at),
+            "period_ends_at": iso_z(account.period_ends_at),
         }
 
     def get_key(self, obj) -> dict:
@@ -186,7 +187,7 @@ class AccountSerializer(serializers.Serializer):
             "prefix": key.prefix,
             "scopes": key.scopes,
             "allowed_templates": key.allowed_templates,
-            "expires_at": serializers.DateTimeField().to_representation(key.expires_at) if key.expires_at else None,
+            "expires_at": iso_z(key.expires_at),
         }
 
     def get_secrets(self, obj) -> dict | None:

@@ -22,8 +22,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.core import get_usage
 
+from lib.errors import InvalidInput
 from templates_app import previews, rendering, services
-from templates_app.elements import COMMON, FIELDS, TEMPLATE_FIELDS, InvalidInput
+from templates_app.elements import COMMON, FIELDS, TEMPLATE_FIELDS
 from templates_app.models import DesignTemplate, UserFont
 from templates_app.rendering import fonts
 

@@ -15,8 +15,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from billing import ledger
-from templates_app import fetch, render_runner, rendering, representations, webhooks
-from templates_app.elements import InvalidInput, apply_modifications, clean_template, drawable, merge_modifications
+from lib.errors import InvalidInput
+from templates_app import render_runner, rendering, representations, sources, webhooks
+from templates_app.elements import apply_modifications, clean_template, drawable, merge_modifications
 from templates_app.models import DesignTemplate, Image, UserFont
 
 RENDER_COST = 1
@@ -138,7 +139,7 @@ def render_image(
         rendering.check_sources([el for el in document["elements"] if not _is_remote_image(el)])
     else:
         # Remote pictures are fetched (SSRF-safe, cached) and checked before any charge.
-        document["images"] = fetch.prefetch_sources(document["elements"])
+        document["images"] = sources.prefetch_sources(document["elements"])
         rendering.check_sources(document["elements"], document["images"])
 
     cost = 0 if sandbox else RENDER_COST
@@ -217,7 +218,7 @@ def render_claimed_image(image: Image, document: dict | None = None) -> Image:
     started = time.perf_counter()
     try:
         if "images" not in document:
-            document = {**document, "images": fetch.prefetch_sources(document["elements"])}
+            document = {**document, "images": sources.prefetch_sources(document["elements"])}
         result = render_runner.run_render(
             document, fmt=image.format, scale=image.scale, quality=image.quality, watermark=image.sandbox
         )

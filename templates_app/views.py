@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import ApiKey, EmailNotVerified
 from billing import ledger, usage
+from lib.errors import InvalidInput
 from templates_app import rendering, services, webhooks
-from templates_app.elements import InvalidInput
 from templates_app.forms import ImageFilterForm, RerenderForm, WebhookForm
 from templates_app.models import DesignTemplate, Image, WebhookDelivery, WebhookSubscription
 

@@ -8,7 +8,7 @@ worker dropped. Each try is logged as a `WebhookAttempt`.
 
 Deliveries are POSTs signed by the Standard Webhooks scheme (`webhook-id`,
 `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`), go out
-through the SSRF-safe rules of `templates_app/fetch.py`, and never follow
+through the SSRF-safe rules of `lib/fetch.py`, and never follow
 redirects. They run on their own task queue ("webhooks"), at most
 WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT at a time per account and endpoint host.
 
@@ -35,8 +35,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import new_webhook_secret
-from templates_app import fetch
-from templates_app.elements import InvalidInput
+from lib import fetch
+from lib.errors import InvalidInput
+from lib.timestamps import iso_z, now_iso_z
 from templates_app.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def emit(
 ) -> list[WebhookDelivery]:
     """Queue `event_type` for the owner's enabled subscribers of that mode (and a callback URL); sent after commit."""
     body = json.dumps(
-        {"type": event_type, "created_at": timezone.now().isoformat().replace("+00:00", "Z"), "data": data},
+        {"type": event_type, "created_at": now_iso_z(), "data": data},
         separators=(",", ":"),
     )
     mode = WebhookSubscription.Mode.TEST if sandbox else WebhookSubscription.Mode.LIVE
@@ -313,7 +314,7 @@ def announce_low_credits(sender, account, **kwargs) -> None:
             "balance": account.balance,
             "plan": account.plan.slug,
             "monthly_credits": account.plan.monthly_credits,
-            "period_ends_at": account.period_ends_at.isoformat().replace("+00:00", "Z"),
+            "period_ends_at": iso_z(account.period_ends_at),
         },
         sandbox=False,
     )
@@ -329,7 +330,7 @@ def send_test_event(subscription: WebhookSubscription) -> WebhookDelivery | None
     body = json.dumps(
         {
             "type": "test.event",
-            "created_at": timezone.now().isoformat().replace("+00:00", "Z"),
+            "created_at": now_iso_z(),
             "data": {"subscription": subscription.public_id, "message": "A test event from the Imagior dashboard."},
         },
         separators=(",", ":"),

@@ -1,4 +1,6 @@
-"""Imports flow one way: accounts ← billing ← templates_app ← api (STYLE.md)."""
+"""Imports flow one way: lib ← accounts ← billing ← templates_app ← api (docs/decisions.md).
+
+`lib/` is plumbing every app may use and it imports no app."""
 
 import ast
 from pathlib import Path
@@ -6,12 +8,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "billing", "templates_app", "api"]
+APPS = ["lib", "accounts", "billing", "templates_app", "api"]
 MAY_IMPORT = {
-    "accounts": set(),
-    "billing": {"accounts"},
-    "templates_app": {"accounts", "billing"},
-    "api": {"accounts", "billing", "templates_app"},
+    "lib": set(),
+    "accounts": {"lib"},
+    "billing": {"lib", "accounts"},
+    "templates_app": {"lib", "accounts", "billing"},
+    "api": {"lib", "accounts", "billing", "templates_app"},
 }
 
 

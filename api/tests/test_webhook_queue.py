@@ -12,7 +12,8 @@ from django_tasks_db.models import DBTaskResult
 
 from api.tests.conftest import BOX_AND_TITLE
 from api.tests.receiver import start_receiver
-from templates_app import fetch, webhooks
+from lib import fetch
+from templates_app import webhooks
 from templates_app.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 QUEUES = ["default", "renders", "webhooks"]
