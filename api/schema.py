@@ -26,8 +26,9 @@ from templates_app.elements import (
     Field,
     fields_for,
 )
-from templates_app.models import Image, WebhookSubscription
+from templates_app.models import Image
 from templates_app.schema import base_field_schema
+from webhooks.models import WebhookSubscription
 
 # --- Problems (RFC 9457) --------------------------------------------------------
 

@@ -9,8 +9,9 @@ from billing import ledger
 from lib.errors import did_you_mean
 from lib.timestamps import iso_z
 from templates_app import previews
-from templates_app.models import DesignTemplate, Image, UserFont, WebhookSubscription
+from templates_app.models import DesignTemplate, Image, UserFont
 from templates_app.representations import image_data
+from webhooks.models import WebhookSubscription
 
 MAX_METADATA_BYTES = 8 * 1024
 

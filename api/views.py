@@ -37,9 +37,11 @@ from api.serializers import (
     WebhookSerializer,
 )
 from billing import ledger, usage
-from templates_app import rendering, services, webhooks
-from templates_app.models import DesignTemplate, Image, UserFont, WebhookSubscription
+from templates_app import rendering, services
+from templates_app.models import DesignTemplate, Image, UserFont
 from templates_app.schema import modifications_schema
+from webhooks import services as webhooks
+from webhooks.models import WebhookSubscription
 
 
 class ListView(GenericAPIView):

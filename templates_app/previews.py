@@ -11,9 +11,9 @@ from django.db import transaction
 from django.urls import reverse
 
 from templates_app import render_runner, rendering, sources
+from templates_app.documents import prepare_document
 from templates_app.elements import clean_template
 from templates_app.models import DesignTemplate
-from templates_app.services import prepare_document
 
 # The designer's preview stays small enough to come back fast: bigger templates are
 # previewed at a reduced scale (the browser scales it back up to the canvas).

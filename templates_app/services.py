@@ -4,9 +4,7 @@ render, store, refund on failure. The API and the dashboard both call these."""
 import contextlib
 import time
 from datetime import timedelta
-from pathlib import Path
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
@@ -16,9 +14,11 @@ from django.utils import timezone
 
 from billing import ledger
 from lib.errors import InvalidInput
-from templates_app import render_runner, rendering, representations, sources, webhooks
-from templates_app.elements import apply_modifications, clean_template, drawable, merge_modifications
+from templates_app import previews, render_runner, rendering, representations, sources
+from templates_app.documents import prepare_document
+from templates_app.elements import clean_template, merge_modifications
 from templates_app.models import DesignTemplate, Image, UserFont
+from webhooks import services as webhooks
 
 RENDER_COST = 1
 
@@ -59,8 +59,6 @@ def update_template(*, template: DesignTemplate, data: dict, partial: bool) -> D
 
 
 def _refresh_thumbnail_later(template: DesignTemplate) -> None:
-    from templates_app import previews  # previews imports this module
-
     previews.refresh_thumbnail_later(template)
 
 
@@ -68,38 +66,6 @@ def delete_template(*, template: DesignTemplate) -> None:
     if template.thumbnail:
         template.thumbnail.delete(save=False)
     template.delete()
-
-
-def prepare_document(*, user, template: DesignTemplate, modifications=None) -> tuple[dict, list[dict], list[dict]]:
-    """The renderer's input for `template` with `modifications` applied: the document,
-    the normalised modifications and warnings found on the way (unknown fonts)."""
-    elements, normalised = apply_modifications(template.elements, modifications)
-    shown = drawable(elements)
-    document = template.document(shown)
-    fonts, warnings = _fonts_for(user, shown)
-    if fonts:
-        document["fonts"] = fonts
-    return document, normalised, warnings
-
-
-def _fonts_for(user, elements: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The account fonts these text elements name, and a warning for each family nobody has."""
-    shipped = {name.casefold() for name in rendering.fonts.family_names()}
-    wanted = {el["font_family"].casefold() for el in elements if el["type"] == "text"} - shipped
-    if not wanted:
-        return [], []
-    fonts = [font for font in account_fonts(user) if font["family"].casefold() in wanted]
-    found = {font["family"].casefold() for font in fonts}
-    warnings = [
-        {
-            "code": "font_not_found",
-            "element": el["name"],
-            "message": f"No font named {el['font_family']!r} in the catalogue or this account; drawn with Inter.",
-        }
-        for el in elements
-        if el["type"] == "text" and el["font_family"].casefold() in wanted - found
-    ]
-    return fonts, warnings
 
 
 def render_image(
@@ -434,27 +400,6 @@ def upload_font(*, owner, data: bytes, family: str = "", weight: int | None = No
         font.file.save(f"{font.public_id}.{extension}", ContentFile(sfnt), save=False)
         font.save()
     return font
-
-
-def account_fonts(owner) -> list[dict]:
-    """The account's fonts as the renderer takes them: family, weight, italic and a local path."""
-    return [
-        {"family": font.family, "weight": font.weight, "italic": font.italic, "path": local_path(font.file)}
-        for font in UserFont.objects.filter(owner=owner)
-    ]
-
-
-def local_path(file) -> str:
-    """A path on this machine for a stored file (copied to a local cache when storage is remote)."""
-    try:
-        return file.path
-    except NotImplementedError:
-        cached = Path(settings.MEDIA_CACHE_DIR) / file.name
-        if not cached.exists():
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            with file.open("rb") as source:
-                cached.write_bytes(source.read())
-        return str(cached)
 
 
 def delete_font(*, font: UserFont) -> None:

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from accounts.models import User
-from api.tests.conftest import BOX_AND_TITLE
+from conftest import BOX_AND_TITLE
 
 OUR_APPS = {"accounts", "billing", "templates_app"}
 

@@ -1,4 +1,4 @@
-"""Imports flow one way: lib ← accounts ← billing ← templates_app ← api (docs/decisions.md).
+"""Imports flow one way: lib ← accounts ← billing ← webhooks ← templates_app ← api (docs/decisions.md).
 
 `lib/` is plumbing every app may use and it imports no app."""
 
@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["lib", "accounts", "billing", "templates_app", "api"]
+APPS = ["lib", "accounts", "billing", "webhooks", "templates_app", "api"]
 MAY_IMPORT = {
     "lib": set(),
     "accounts": {"lib"},
     "billing": {"lib", "accounts"},
-    "templates_app": {"lib", "accounts", "billing"},
-    "api": {"lib", "accounts", "billing", "templates_app"},
+    "webhooks": {"lib", "accounts", "billing"},
+    "templates_app": {"lib", "accounts", "billing", "webhooks"},
+    "api": {"lib", "accounts", "billing", "webhooks", "templates_app"},
 }
 
 

@@ -19,13 +19,10 @@ subscription whose every try has failed for 3 days is disabled and its owner
 e-mailed (docs/api.md, webhooks).
 """
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -33,12 +30,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
 
 from accounts.models import new_webhook_secret
 from lib import fetch
 from lib.errors import InvalidInput
 from lib.timestamps import iso_z, now_iso_z
-from templates_app.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +166,7 @@ def emit(
     created = WebhookDelivery.objects.bulk_create(deliveries)
 
     def send_soon():
-        from templates_app.tasks import deliver_webhook  # tasks import this module
+        from webhooks.tasks import deliver_webhook  # tasks import this module
 
         for delivery in created:
             deliver_webhook.enqueue(delivery_id=delivery.pk)
@@ -178,10 +176,8 @@ def emit(
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: str) -> str:
-    """The Standard Webhooks signature header value for this message."""
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    signed = f"{message_id}.{timestamp}.{body}".encode()
-    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    """The Standard Webhooks signature header value for this message (the standardwebhooks package)."""
+    return Webhook(secret).sign(message_id, datetime.fromtimestamp(timestamp, UTC), body)
 
 
 def secret_for(delivery: WebhookDelivery) -> str | None:
@@ -299,7 +295,7 @@ def redeliver(delivery: WebhookDelivery) -> bool:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=WebhookDelivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
     )
-    from templates_app.tasks import deliver_webhook
+    from webhooks.tasks import deliver_webhook
 
     transaction.on_commit(lambda: deliver_webhook.enqueue(delivery_id=delivery.pk))
     return True
@@ -344,7 +340,7 @@ def send_test_event(subscription: WebhookSubscription) -> WebhookDelivery | None
         body=body,
         next_attempt_at=timezone.now(),
     )
-    from templates_app.tasks import deliver_webhook  # tasks import this module
+    from webhooks.tasks import deliver_webhook  # tasks import this module
 
     transaction.on_commit(lambda: deliver_webhook.enqueue(delivery_id=delivery.pk))
     return delivery
