@@ -26,7 +26,6 @@ from templates_app.elements import (
     Field,
     fields_for,
 )
-from templates_app.models import Image
 from templates_app.schema import base_field_schema
 from webhooks.models import WebhookSubscription
 
@@ -364,45 +363,6 @@ class TemplateInputSerializer(serializers.Serializer):
         help_text="A colour, or null for transparent.",
     )
     elements = serializers.JSONField(required=False, default=list)
-
-
-class ImageErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ImageWarningSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="e.g. `text_shrunk`, `unknown_font`")
-    element = serializers.CharField(required=False)
-    message = serializers.CharField()
-
-
-@extend_schema_serializer(component_name="Image")
-class ImageResponseSerializer(serializers.Serializer):
-    """The image object (SPEC §5)."""
-
-    id = serializers.CharField(help_text="`img_…`")
-    status = serializers.ChoiceField(choices=Image.Status.values)
-    template = serializers.CharField(help_text="`tpl_…`")
-    template_version = serializers.IntegerField()
-    format = serializers.ChoiceField(choices=Image.Format.values)
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-    file_size = serializers.IntegerField(allow_null=True)
-    url = serializers.URLField(allow_null=True, help_text="Public, unguessable; null until the image exists.")
-    sandbox = serializers.BooleanField()
-    credits_used = serializers.IntegerField()
-    modifications = serializers.ListField(
-        child=serializers.DictField(), help_text="The modifications applied, normalised to the list shape."
-    )
-    metadata = serializers.DictField()
-    callback_url = serializers.URLField(allow_null=True)
-    source_image = serializers.CharField(allow_null=True, help_text="For edits: the `img_…` edited.")
-    warnings = ImageWarningSerializer(many=True)
-    error = ImageErrorSerializer(allow_null=True)
-    render_ms = serializers.IntegerField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    completed_at = serializers.DateTimeField(allow_null=True)
 
 
 @extend_schema_serializer(component_name="WebhookInput")

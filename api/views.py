@@ -18,7 +18,6 @@ from api.schema import (
     RENDER_HEADERS,
     AccountResponseSerializer,
     FontListResponseSerializer,
-    ImageResponseSerializer,
     TemplateInputSerializer,
     UsageResponseSerializer,
     WebhookCreateResponseSerializer,
@@ -123,7 +122,7 @@ class TemplateDetail(GenericAPIView):
             OpenApiParameter("template", str, description="Only images of this template (`tpl_…`)."),
             OpenApiParameter("status", str, enum=Image.Status.values, description="Only images in this status."),
         ],
-        responses={200: ImageResponseSerializer(many=True)},
+        responses={200: ImageSerializer(many=True)},
     ),
     post=extend_schema(
         summary="Render an image",
@@ -132,8 +131,8 @@ class TemplateDetail(GenericAPIView):
         request=RenderRequestSerializer,
         parameters=RENDER_HEADERS,
         responses={
-            201: OpenApiResponse(ImageResponseSerializer, description="Rendered."),
-            202: OpenApiResponse(ImageResponseSerializer, description="Accepted: rendering asynchronously."),
+            201: OpenApiResponse(ImageSerializer, description="Rendered."),
+            202: OpenApiResponse(ImageSerializer, description="Accepted: rendering asynchronously."),
             **problems(400, 403, 404, 500, render=True),
         },
     ),
@@ -191,8 +190,8 @@ def image_response(image, balance: int) -> Response:
         request=RenderOptionsSerializer,
         parameters=RENDER_HEADERS,
         responses={
-            201: OpenApiResponse(ImageResponseSerializer, description="Rendered."),
-            202: OpenApiResponse(ImageResponseSerializer, description="Accepted: rendering asynchronously."),
+            201: OpenApiResponse(ImageSerializer, description="Rendered."),
+            202: OpenApiResponse(ImageSerializer, description="Accepted: rendering asynchronously."),
             **problems(400, 403, 404, 500, render=True),
         },
     ),
@@ -222,7 +221,7 @@ class ImageEdit(GenericAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="Get an image", responses=ImageResponseSerializer),
+    get=extend_schema(summary="Get an image", responses=ImageSerializer),
     delete=extend_schema(summary="Delete an image and its file", responses={204: None}),
 )
 class ImageDetail(GenericAPIView):
