@@ -68,12 +68,18 @@ PROBLEMS = {
         "`authentication_required` (no `Authorization` header) or `invalid_api_key` (an unknown, malformed "
         "or revoked key). Comes with `WWW-Authenticate: Bearer`."
     ),
-    403: _problem("The key's whitelists refuse this caller: `ip_not_allowed`, `origin_not_allowed`."),
+    403: _problem(
+        "The key's whitelists refuse this caller (`ip_not_allowed`, `origin_not_allowed`), or it is "
+        "restricted: `scope_denied` (naming the scope), `template_not_allowed`."
+    ),
     404: _problem("`not_found`: no such object, or it belongs to another account."),
     405: _problem("`method_not_allowed`: this path does not answer that method."),
     409: _problem(
         "`idempotency_conflict`: this `Idempotency-Key` was used with another body (or its first request "
         "is still running)."
+    ),
+    412: _problem(
+        "`precondition_failed`: `If-Match` names another version than the template's current one (its ETag)."
     ),
     413: _problem("`payload_too_large`: JSON bodies are limited to 1 MB, font uploads to 10 MB."),
     429: _problem(
@@ -88,8 +94,10 @@ RENDER_PROBLEMS = {
         "`image_fetch_failed` (an image `src` could not be fetched), `output_too_large`."
     ),
     403: _problem(
-        "`insufficient_credits` (nothing was rendered; `X-Credits-Remaining` gives the balance), or the key's "
-        "whitelists refuse this caller: `ip_not_allowed`, `origin_not_allowed`."
+        "`insufficient_credits` (nothing was rendered; `X-Credits-Remaining` gives the balance), "
+        "`email_not_verified` (a live render before the account confirmed its e-mail), the key's "
+        "whitelists refuse this caller (`ip_not_allowed`, `origin_not_allowed`), or it is restricted: "
+        "`scope_denied`, `template_not_allowed`."
     ),
     500: _problem("`render_failed` (nothing is charged) or `internal_error`."),
 }
@@ -103,6 +111,18 @@ def problems(*statuses: int, render: bool = False) -> dict:
 
 # --- Headers ------------------------------------------------------------------
 
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        'The template\'s version as its ETag (`"3"`): the change is made only if the template is still at '
+        "that version, else 412 `precondition_failed`. Without it the last write wins."
+    ),
+)
+ETAG = OpenApiParameter(
+    "ETag", str, OpenApiParameter.HEADER, response=True, description='The template\'s version, quoted (`"3"`).'
+)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     {"type": "string", "minLength": 1, "maxLength": 255},

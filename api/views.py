@@ -15,6 +15,8 @@ from api.errors import ApiProblem
 from api.idempotency import idempotent
 from api.pagination import query_problem
 from api.schema import (
+    ETAG,
+    IF_MATCH,
     RENDER_HEADERS,
     AccountResponseSerializer,
     FontListResponseSerializer,
@@ -75,13 +77,36 @@ class TemplateList(ListView):
         return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
 
+def template_response(template) -> Response:
+    """The template, with its version as the ETag (what If-Match names)."""
+    response = Response(TemplateSerializer(template).data)
+    response["ETag"] = f'"{template.version}"'
+    return response
+
+
+def expected_version(request) -> int | None:
+    """The version an `If-Match` header names (`"3"`, `3` or `W/"3"`); None without one or for `*`.
+    Anything else names no version and can never match: 412."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    value = header.removeprefix("W/").strip('"')
+    return int(value) if value.isascii() and value.isdigit() else -1
+
+
 @extend_schema_view(
-    get=extend_schema(summary="Get a template", responses=TemplateSerializer),
-    put=extend_schema(summary="Replace a template", request=TemplateInputSerializer, responses=TemplateSerializer),
+    get=extend_schema(summary="Get a template", parameters=[ETAG], responses=TemplateSerializer),
+    put=extend_schema(
+        summary="Replace a template",
+        request=TemplateInputSerializer,
+        parameters=[IF_MATCH, ETAG],
+        responses={200: TemplateSerializer, **problems(412)},
+    ),
     patch=extend_schema(
         summary="Update a template (any subset of fields)",
         request=TemplateInputSerializer,
-        responses=TemplateSerializer,
+        parameters=[IF_MATCH, ETAG],
+        responses={200: TemplateSerializer, **problems(412)},
     ),
     delete=extend_schema(summary="Delete a template", responses={204: None}),
 )
@@ -95,9 +120,7 @@ class TemplateDetail(GenericAPIView):
     }
 
     def get(self, request, template_id: str):
-        return Response(
-            TemplateSerializer(services.get_template_for(request.user, template_id, api_key=request.auth)).data
-        )
+        return template_response(services.get_template_for(request.user, template_id, api_key=request.auth))
 
     def put(self, request, template_id: str):
         return self._update(request, template_id, partial=False)
@@ -107,8 +130,19 @@ class TemplateDetail(GenericAPIView):
 
     def _update(self, request, template_id: str, *, partial: bool):
         template = services.get_template_for(request.user, template_id, api_key=request.auth)
-        template = services.update_template(template=template, data=request.data, partial=partial)
-        return Response(TemplateSerializer(template).data)
+        expected = expected_version(request)
+        try:
+            template = services.update_template(
+                template=template, data=request.data, partial=partial, expected_version=expected
+            )
+        except services.VersionConflict as conflict:
+            raise ApiProblem(
+                412,
+                "precondition_failed",
+                f"If-Match names version {expected}, but the template is now version {conflict.current}.",
+                headers={"ETag": f'"{conflict.current}"'},
+            ) from None
+        return template_response(template)
 
     def delete(self, request, template_id: str):
         services.delete_template(template=services.get_template_for(request.user, template_id, api_key=request.auth))

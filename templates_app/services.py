@@ -45,14 +45,32 @@ def create_template(*, owner, data: dict) -> DesignTemplate:
     return template
 
 
-def update_template(*, template: DesignTemplate, data: dict, partial: bool) -> DesignTemplate:
-    """Replace (PUT) or update (PATCH) a template; every change bumps `version`."""
+class VersionConflict(Exception):
+    """The template changed since the version the caller edited (API: 412; designer: 409)."""
+
+    def __init__(self, current: int):
+        self.current = current
+        super().__init__(f"The template is now version {current}.")
+
+
+def update_template(
+    *, template: DesignTemplate, data: dict, partial: bool, expected_version: int | None = None
+) -> DesignTemplate:
+    """Replace (PUT) or update (PATCH) a template; every change bumps `version`.
+
+    With `expected_version`, the update happens only if the template is still at
+    that version, checked on the locked row: two saves of the same version cannot
+    both win (VersionConflict for the second)."""
     changes = clean_template(data, partial=partial)
-    for field, value in changes.items():
-        setattr(template, field, value)
-    template.version = F("version") + 1
-    # Only these fields: the thumbnail task may be writing the others concurrently.
-    template.save(update_fields=[*changes, "version", "updated_at"])
+    with transaction.atomic():
+        current = DesignTemplate.objects.select_for_update().values_list("version", flat=True).get(pk=template.pk)
+        if expected_version is not None and expected_version != current:
+            raise VersionConflict(current)
+        for field, value in changes.items():
+            setattr(template, field, value)
+        template.version = F("version") + 1
+        # Only these fields: the thumbnail task may be writing the others concurrently.
+        template.save(update_fields=[*changes, "version", "updated_at"])
     template.refresh_from_db()
     _refresh_thumbnail_later(template)
     return template
