@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.models import ApiKey, User
+from accounts.models import ApiKey, IdempotencyRecord, User
 
 
 @admin.register(User)
@@ -39,6 +39,23 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke_keys(self, request, queryset):
         for key in queryset:
             key.revoke()
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    """Stored first answers to POSTs with an Idempotency-Key: read-only; delete one to release its key."""
+
+    list_display = ["key", "user", "completed", "response_status", "created_at"]
+    list_filter = ["completed", "created_at"]
+    search_fields = ["key", "user__email"]
+    list_select_related = ["user"]
+    exclude = ["response_body"]  # may hold an image's signed URL; the status and headers say enough
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in IdempotencyRecord._meta.fields if field.name != "response_body"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 # The admin's own login form has no rate limit and no second factor: send it

@@ -10,3 +10,8 @@ class AccountsConfig(AppConfig):
         from accounts.signup import forward_allauth_sign_up
 
         user_signed_up.connect(forward_allauth_sign_up, dispatch_uid="accounts-signed-up")
+
+        from accounts.tasks import prune_idempotency_records
+        from lib import scheduler
+
+        scheduler.every(scheduler.DAY, prune_idempotency_records)

@@ -13,8 +13,8 @@ from rest_framework import exceptions
 
 from accounts.models import EmailNotVerified, TemplateNotAllowed
 from billing.ledger import InsufficientCredits
+from lib.errors import InvalidInput
 from templates_app import rendering
-from templates_app.elements import InvalidInput
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +73,8 @@ PROBLEMS = [
                 "The Accept header asks for something other than JSON."),
     ProblemCode(409, "idempotency_conflict", "Idempotency conflict",
                 "This Idempotency-Key was already used with another body or path."),
+    ProblemCode(412, "precondition_failed", "Precondition failed",
+                "If-Match names another version of the template than the current one (the ETag)."),
     ProblemCode(413, "payload_too_large", "Payload too large",
                 "The request body is over 1 MB."),
     ProblemCode(429, "rate_limited", "Rate limited",

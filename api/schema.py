@@ -26,8 +26,8 @@ from templates_app.elements import (
     Field,
     fields_for,
 )
-from templates_app.models import Image, WebhookSubscription
 from templates_app.schema import base_field_schema
+from webhooks.models import WebhookSubscription
 
 # --- Problems (RFC 9457) --------------------------------------------------------
 
@@ -68,12 +68,18 @@ PROBLEMS = {
         "`authentication_required` (no `Authorization` header) or `invalid_api_key` (an unknown, malformed "
         "or revoked key). Comes with `WWW-Authenticate: Bearer`."
     ),
-    403: _problem("The key's whitelists refuse this caller: `ip_not_allowed`, `origin_not_allowed`."),
+    403: _problem(
+        "The key's whitelists refuse this caller (`ip_not_allowed`, `origin_not_allowed`), or it is "
+        "restricted: `scope_denied` (naming the scope), `template_not_allowed`."
+    ),
     404: _problem("`not_found`: no such object, or it belongs to another account."),
     405: _problem("`method_not_allowed`: this path does not answer that method."),
     409: _problem(
         "`idempotency_conflict`: this `Idempotency-Key` was used with another body (or its first request "
         "is still running)."
+    ),
+    412: _problem(
+        "`precondition_failed`: `If-Match` names another version than the template's current one (its ETag)."
     ),
     413: _problem("`payload_too_large`: JSON bodies are limited to 1 MB, font uploads to 10 MB."),
     429: _problem(
@@ -88,8 +94,10 @@ RENDER_PROBLEMS = {
         "`image_fetch_failed` (an image `src` could not be fetched), `output_too_large`."
     ),
     403: _problem(
-        "`insufficient_credits` (nothing was rendered; `X-Credits-Remaining` gives the balance), or the key's "
-        "whitelists refuse this caller: `ip_not_allowed`, `origin_not_allowed`."
+        "`insufficient_credits` (nothing was rendered; `X-Credits-Remaining` gives the balance), "
+        "`email_not_verified` (a live render before the account confirmed its e-mail), the key's "
+        "whitelists refuse this caller (`ip_not_allowed`, `origin_not_allowed`), or it is restricted: "
+        "`scope_denied`, `template_not_allowed`."
     ),
     500: _problem("`render_failed` (nothing is charged) or `internal_error`."),
 }
@@ -103,6 +111,18 @@ def problems(*statuses: int, render: bool = False) -> dict:
 
 # --- Headers ------------------------------------------------------------------
 
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        'The template\'s version as its ETag (`"3"`): the change is made only if the template is still at '
+        "that version, else 412 `precondition_failed`. Without it the last write wins."
+    ),
+)
+ETAG = OpenApiParameter(
+    "ETag", str, OpenApiParameter.HEADER, response=True, description='The template\'s version, quoted (`"3"`).'
+)
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
     {"type": "string", "minLength": 1, "maxLength": 255},
@@ -363,45 +383,6 @@ class TemplateInputSerializer(serializers.Serializer):
         help_text="A colour, or null for transparent.",
     )
     elements = serializers.JSONField(required=False, default=list)
-
-
-class ImageErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ImageWarningSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="e.g. `text_shrunk`, `unknown_font`")
-    element = serializers.CharField(required=False)
-    message = serializers.CharField()
-
-
-@extend_schema_serializer(component_name="Image")
-class ImageResponseSerializer(serializers.Serializer):
-    """The image object (SPEC §5)."""
-
-    id = serializers.CharField(help_text="`img_…`")
-    status = serializers.ChoiceField(choices=Image.Status.values)
-    template = serializers.CharField(help_text="`tpl_…`")
-    template_version = serializers.IntegerField()
-    format = serializers.ChoiceField(choices=Image.Format.values)
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-    file_size = serializers.IntegerField(allow_null=True)
-    url = serializers.URLField(allow_null=True, help_text="Public, unguessable; null until the image exists.")
-    sandbox = serializers.BooleanField()
-    credits_used = serializers.IntegerField()
-    modifications = serializers.ListField(
-        child=serializers.DictField(), help_text="The modifications applied, normalised to the list shape."
-    )
-    metadata = serializers.DictField()
-    callback_url = serializers.URLField(allow_null=True)
-    source_image = serializers.CharField(allow_null=True, help_text="For edits: the `img_…` edited.")
-    warnings = ImageWarningSerializer(many=True)
-    error = ImageErrorSerializer(allow_null=True)
-    render_ms = serializers.IntegerField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    completed_at = serializers.DateTimeField(allow_null=True)
 
 
 @extend_schema_serializer(component_name="WebhookInput")

@@ -6,10 +6,12 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from billing import ledger
+from lib.errors import did_you_mean
+from lib.timestamps import iso_z
 from templates_app import previews
-from templates_app.elements import did_you_mean
-from templates_app.models import DesignTemplate, Image, UserFont, WebhookSubscription
+from templates_app.models import DesignTemplate, Image, UserFont
 from templates_app.representations import image_data
+from webhooks.models import WebhookSubscription
 
 MAX_METADATA_BYTES = 8 * 1024
 
@@ -92,38 +94,45 @@ class TemplateSerializer(serializers.ModelSerializer):
         return previews.public_thumbnail_url(template)
 
 
-class ImageSerializer(serializers.ModelSerializer):
-    """The image object of SPEC §5 (templates_app/representations.py builds it)."""
+class ImageErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
 
-    id = serializers.CharField(source="public_id")
-    template = serializers.CharField(source="template_public_id")
-    url = serializers.CharField()
-    source_image = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
 
-    class Meta:
-        model = Image
-        fields = [
-            "id",
-            "status",
-            "template",
-            "template_version",
-            "format",
-            "width",
-            "height",
-            "file_size",
-            "url",
-            "sandbox",
-            "credits_used",
-            "modifications",
-            "metadata",
-            "callback_url",
-            "source_image",
-            "warnings",
-            "error",
-            "render_ms",
-            "created_at",
-            "completed_at",
-        ]
+class ImageWarningSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="e.g. `text_shrunk`, `unknown_font`")
+    element = serializers.CharField(required=False)
+    message = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="Image")
+class ImageSerializer(serializers.Serializer):
+    """The image object: typed here for the OpenAPI document, built by
+    templates_app/representations.py (webhook payloads use the same function), so
+    the API and webhooks cannot disagree; test_images_api checks the fields match."""
+
+    id = serializers.CharField(help_text="`img_…`")
+    status = serializers.ChoiceField(choices=Image.Status.values)
+    template = serializers.CharField(help_text="`tpl_…`")
+    template_version = serializers.IntegerField()
+    format = serializers.ChoiceField(choices=Image.Format.values)
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    file_size = serializers.IntegerField(allow_null=True)
+    url = serializers.URLField(allow_null=True, help_text="Public, unguessable; null until the image exists.")
+    sandbox = serializers.BooleanField()
+    credits_used = serializers.IntegerField()
+    modifications = serializers.ListField(
+        child=serializers.DictField(), help_text="The modifications applied, normalised to the list shape."
+    )
+    metadata = serializers.DictField()
+    callback_url = serializers.URLField(allow_null=True)
+    source_image = serializers.CharField(allow_null=True, help_text="For edits: the `img_…` edited.")
+    warnings = ImageWarningSerializer(many=True)
+    error = ImageErrorSerializer(allow_null=True)
+    render_ms = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
 
     def to_representation(self, instance):
         return image_data(instance)
@@ -174,7 +183,7 @@ class AccountSerializer(serializers.Serializer):
         return {
             "balance": account.balance,
             "used_this_period": ledger.used_this_period(account),
-            "period_ends_at": serializers.DateTimeField().to_representation(account.period_ends_at),
+            "period_ends_at": iso_z(account.period_ends_at),
         }
 
     def get_key(self, obj) -> dict:
@@ -186,7 +195,7 @@ class AccountSerializer(serializers.Serializer):
             "prefix": key.prefix,
             "scopes": key.scopes,
             "allowed_templates": key.allowed_templates,
-            "expires_at": serializers.DateTimeField().to_representation(key.expires_at) if key.expires_at else None,
+            "expires_at": iso_z(key.expires_at),
         }
 
     def get_secrets(self, obj) -> dict | None:

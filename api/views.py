@@ -15,10 +15,11 @@ from api.errors import ApiProblem
 from api.idempotency import idempotent
 from api.pagination import query_problem
 from api.schema import (
+    ETAG,
+    IF_MATCH,
     RENDER_HEADERS,
     AccountResponseSerializer,
     FontListResponseSerializer,
-    ImageResponseSerializer,
     TemplateInputSerializer,
     UsageResponseSerializer,
     WebhookCreateResponseSerializer,
@@ -37,9 +38,11 @@ from api.serializers import (
     WebhookSerializer,
 )
 from billing import ledger, usage
-from templates_app import rendering, services, webhooks
-from templates_app.models import DesignTemplate, Image, UserFont, WebhookSubscription
+from templates_app import rendering, services
+from templates_app.models import DesignTemplate, Image, UserFont
 from templates_app.schema import modifications_schema
+from webhooks import services as webhooks
+from webhooks.models import WebhookSubscription
 
 
 class ListView(GenericAPIView):
@@ -74,13 +77,36 @@ class TemplateList(ListView):
         return Response(TemplateSerializer(template).data, status=status.HTTP_201_CREATED)
 
 
+def template_response(template) -> Response:
+    """The template, with its version as the ETag (what If-Match names)."""
+    response = Response(TemplateSerializer(template).data)
+    response["ETag"] = f'"{template.version}"'
+    return response
+
+
+def expected_version(request) -> int | None:
+    """The version an `If-Match` header names (`"3"`, `3` or `W/"3"`); None without one or for `*`.
+    Anything else names no version and can never match: 412."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header or header == "*":
+        return None
+    value = header.removeprefix("W/").strip('"')
+    return int(value) if value.isascii() and value.isdigit() else -1
+
+
 @extend_schema_view(
-    get=extend_schema(summary="Get a template", responses=TemplateSerializer),
-    put=extend_schema(summary="Replace a template", request=TemplateInputSerializer, responses=TemplateSerializer),
+    get=extend_schema(summary="Get a template", parameters=[ETAG], responses=TemplateSerializer),
+    put=extend_schema(
+        summary="Replace a template",
+        request=TemplateInputSerializer,
+        parameters=[IF_MATCH, ETAG],
+        responses={200: TemplateSerializer, **problems(412)},
+    ),
     patch=extend_schema(
         summary="Update a template (any subset of fields)",
         request=TemplateInputSerializer,
-        responses=TemplateSerializer,
+        parameters=[IF_MATCH, ETAG],
+        responses={200: TemplateSerializer, **problems(412)},
     ),
     delete=extend_schema(summary="Delete a template", responses={204: None}),
 )
@@ -94,9 +120,7 @@ class TemplateDetail(GenericAPIView):
     }
 
     def get(self, request, template_id: str):
-        return Response(
-            TemplateSerializer(services.get_template_for(request.user, template_id, api_key=request.auth)).data
-        )
+        return template_response(services.get_template_for(request.user, template_id, api_key=request.auth))
 
     def put(self, request, template_id: str):
         return self._update(request, template_id, partial=False)
@@ -106,8 +130,19 @@ class TemplateDetail(GenericAPIView):
 
     def _update(self, request, template_id: str, *, partial: bool):
         template = services.get_template_for(request.user, template_id, api_key=request.auth)
-        template = services.update_template(template=template, data=request.data, partial=partial)
-        return Response(TemplateSerializer(template).data)
+        expected = expected_version(request)
+        try:
+            template = services.update_template(
+                template=template, data=request.data, partial=partial, expected_version=expected
+            )
+        except services.VersionConflict as conflict:
+            raise ApiProblem(
+                412,
+                "precondition_failed",
+                f"If-Match names version {expected}, but the template is now version {conflict.current}.",
+                headers={"ETag": f'"{conflict.current}"'},
+            ) from None
+        return template_response(template)
 
     def delete(self, request, template_id: str):
         services.delete_template(template=services.get_template_for(request.user, template_id, api_key=request.auth))
@@ -121,7 +156,7 @@ class TemplateDetail(GenericAPIView):
             OpenApiParameter("template", str, description="Only images of this template (`tpl_…`)."),
             OpenApiParameter("status", str, enum=Image.Status.values, description="Only images in this status."),
         ],
-        responses={200: ImageResponseSerializer(many=True)},
+        responses={200: ImageSerializer(many=True)},
     ),
     post=extend_schema(
         summary="Render an image",
@@ -130,8 +165,8 @@ class TemplateDetail(GenericAPIView):
         request=RenderRequestSerializer,
         parameters=RENDER_HEADERS,
         responses={
-            201: OpenApiResponse(ImageResponseSerializer, description="Rendered."),
-            202: OpenApiResponse(ImageResponseSerializer, description="Accepted: rendering asynchronously."),
+            201: OpenApiResponse(ImageSerializer, description="Rendered."),
+            202: OpenApiResponse(ImageSerializer, description="Accepted: rendering asynchronously."),
             **problems(400, 403, 404, 500, render=True),
         },
     ),
@@ -189,8 +224,8 @@ def image_response(image, balance: int) -> Response:
         request=RenderOptionsSerializer,
         parameters=RENDER_HEADERS,
         responses={
-            201: OpenApiResponse(ImageResponseSerializer, description="Rendered."),
-            202: OpenApiResponse(ImageResponseSerializer, description="Accepted: rendering asynchronously."),
+            201: OpenApiResponse(ImageSerializer, description="Rendered."),
+            202: OpenApiResponse(ImageSerializer, description="Accepted: rendering asynchronously."),
             **problems(400, 403, 404, 500, render=True),
         },
     ),
@@ -220,7 +255,7 @@ class ImageEdit(GenericAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="Get an image", responses=ImageResponseSerializer),
+    get=extend_schema(summary="Get an image", responses=ImageSerializer),
     delete=extend_schema(summary="Delete an image and its file", responses={204: None}),
 )
 class ImageDetail(GenericAPIView):

@@ -7,6 +7,11 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         from accounts.signup import signed_up
         from billing import ledger
+        from billing.tasks import prune_request_log, renew_periods
+        from lib import scheduler
+
+        scheduler.every(scheduler.MINUTE, renew_periods)
+        scheduler.every(scheduler.DAY, prune_request_log)
 
         # A new user starts with a credit balance on the default plan.
         signed_up.connect(

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks_db",
     # Before allauth, so accounts/templates/ overrides allauth's templates.
+    "lib",
     "accounts",
     "allauth",
     "allauth.account",
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.google",
     "billing",
+    "webhooks",
     "templates_app",
     "api",
 ]

@@ -1,6 +1,10 @@
 from django.contrib import admin
 
-from templates_app.models import DesignTemplate, Image
+from templates_app.models import (
+    DesignTemplate,
+    Image,
+    UserFont,
+)
 
 
 @admin.register(DesignTemplate)
@@ -35,3 +39,16 @@ class ImageAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(UserFont)
+class UserFontAdmin(admin.ModelAdmin):
+    list_display = ["family", "weight", "italic", "original_format", "file_size", "owner", "created_at"]
+    list_filter = ["original_format", "italic"]
+    search_fields = ["family", "public_id", "owner__email"]
+    list_select_related = ["owner"]
+    readonly_fields = ["public_id", "original_format", "file", "file_size", "created_at"]
+    raw_id_fields = ["owner"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # fonts are parsed and checked on upload (the dashboard or the API)

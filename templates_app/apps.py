@@ -6,7 +6,7 @@ class TemplatesAppConfig(AppConfig):
     verbose_name = "Templates and images"
 
     def ready(self) -> None:
-        from billing.signals import credits_low
-        from templates_app import webhooks
+        from lib import scheduler
+        from templates_app.tasks import fail_stuck_renders
 
-        credits_low.connect(webhooks.announce_low_credits, dispatch_uid="webhooks-credits-low")
+        scheduler.every(scheduler.MINUTE, fail_stuck_renders)

@@ -22,8 +22,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.core import get_usage
 
+from lib.errors import InvalidInput
 from templates_app import previews, rendering, services
-from templates_app.elements import COMMON, FIELDS, TEMPLATE_FIELDS, InvalidInput
+from templates_app.elements import COMMON, FIELDS, TEMPLATE_FIELDS
 from templates_app.models import DesignTemplate, UserFont
 from templates_app.rendering import fonts
 
@@ -326,15 +327,16 @@ def save(request, template_id: str):
     if not isinstance(data, dict):
         return _errors([{"field": "body", "code": "invalid_json", "message": "Send the template as a JSON object."}])
     expected = data.pop("version", None)
-    if expected is not None and expected != template.version:
+    if request.headers.get("X-Overwrite") or not isinstance(expected, int):
+        expected = None  # "save again to overwrite it"
+    try:
+        template = services.update_template(template=template, data=data, partial=False, expected_version=expected)
+    except services.VersionConflict as conflict:
         message = (
-            f"This template was changed elsewhere (now version {template.version}, you edited {expected}). "
+            f"This template was changed elsewhere (now version {conflict.current}, you edited {expected}). "
             "Reload to see the other change, or save again to overwrite it."
         )
-        if not request.headers.get("X-Overwrite"):
-            return _errors([{"field": "version", "code": "version_conflict", "message": message}], status=409)
-    try:
-        template = services.update_template(template=template, data=data, partial=False)
+        return _errors([{"field": "version", "code": "version_conflict", "message": message}], status=409)
     except InvalidInput as exc:
         return _errors(exc.errors)
     return JsonResponse({"template": template_body(template)})

@@ -5,10 +5,11 @@ and default. Validation, defaults, the modification shapes and (later) the JSON
 Schema of a template are all read off that table. Pure code: no ORM.
 """
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from lib.errors import InvalidInput, did_you_mean, field_error
 
 NAME_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
 COLOR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
@@ -90,24 +91,6 @@ def fields_for(element_type: str) -> dict[str, Field]:
     return {**COMMON, **FIELDS[element_type]}
 
 
-class InvalidInput(Exception):
-    """Per-field problems: `errors` is a list of {"field", "code", "message"}."""
-
-    def __init__(self, errors: list[dict], code: str = "validation_error"):
-        self.errors = errors
-        self.code = code
-        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
-
-
-def _error(field: str, message: str, code: str = "invalid") -> dict:
-    return {"field": field, "code": code, "message": message}
-
-
-def did_you_mean(word: str, options) -> str:
-    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
-    return f" Did you mean {close[0]!r}?" if close else ""
-
-
 def check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
     """The cleaned value, or an error message."""
     if value is None:
@@ -144,31 +127,31 @@ def check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
 def clean_element(raw: Any, path: str) -> tuple[dict, list[dict]]:
     """Validate one element and fill its defaults."""
     if not isinstance(raw, dict):
-        return {}, [_error(path, "Each element must be an object.")]
+        return {}, [field_error(path, "Each element must be an object.")]
     errors = []
     name, element_type = raw.get("name"), raw.get("type")
     if not isinstance(name, str) or not NAME_RE.match(name):
-        errors.append(_error(f"{path}.name", "Required: 1–64 characters of a-z, 0-9, _ and -."))
+        errors.append(field_error(f"{path}.name", "Required: 1–64 characters of a-z, 0-9, _ and -."))
     if not isinstance(element_type, str) or element_type not in FIELDS:  # a JSON object is unhashable
         hint = did_you_mean(element_type, ELEMENT_TYPES) if isinstance(element_type, str) else ""
-        errors.append(_error(f"{path}.type", f"Must be one of: {', '.join(ELEMENT_TYPES)}.{hint}"))
+        errors.append(field_error(f"{path}.type", f"Must be one of: {', '.join(ELEMENT_TYPES)}.{hint}"))
         return {}, errors
     specs = fields_for(element_type)
     clean = {"name": name, "type": element_type}
     for key in raw:
         if key not in specs and key not in ("name", "type"):
             errors.append(
-                _error(f"{path}.{key}", f"Unknown field for a {element_type} element.{did_you_mean(key, specs)}")
+                field_error(f"{path}.{key}", f"Unknown field for a {element_type} element.{did_you_mean(key, specs)}")
             )
     for key, spec in specs.items():
         if key not in raw:
             if spec.required:
-                errors.append(_error(f"{path}.{key}", "This field is required.", "required"))
+                errors.append(field_error(f"{path}.{key}", "This field is required.", "required"))
             clean[key] = spec.default
             continue
         value, message = check_value(spec, raw[key])
         if message:
-            errors.append(_error(f"{path}.{key}", message))
+            errors.append(field_error(f"{path}.{key}", message))
         clean[key] = value
     return clean, errors
 
@@ -176,9 +159,9 @@ def clean_element(raw: Any, path: str) -> tuple[dict, list[dict]]:
 def clean_elements(raw: Any, path: str = "elements") -> list[dict]:
     """Validate a whole element list; raises InvalidInput listing every problem."""
     if not isinstance(raw, list):
-        raise InvalidInput([_error(path, "Must be a list of elements.")])
+        raise InvalidInput([field_error(path, "Must be a list of elements.")])
     if len(raw) > MAX_ELEMENTS:
-        raise InvalidInput([_error(path, f"At most {MAX_ELEMENTS} elements.")])
+        raise InvalidInput([field_error(path, f"At most {MAX_ELEMENTS} elements.")])
     cleaned, errors, seen = [], [], set()
     for index, item in enumerate(raw):
         element, problems = clean_element(item, f"{path}[{index}]")
@@ -187,7 +170,9 @@ def clean_elements(raw: Any, path: str = "elements") -> list[dict]:
         if not isinstance(name, str):  # reported by clean_element
             continue
         if name in seen:
-            errors.append(_error(f"{path}[{index}].name", f"Another element is already named {name!r}.", "duplicate"))
+            errors.append(
+                field_error(f"{path}[{index}].name", f"Another element is already named {name!r}.", "duplicate")
+            )
         seen.add(name)
         cleaned.append(element)
     if errors:
@@ -214,7 +199,7 @@ def normalise_modifications(raw: Any) -> list[tuple[str, dict]]:
 
     def add(name: Any, field: str, value: Any, path: str) -> None:
         if not isinstance(name, str) or not name:
-            errors.append(_error(path, "Each modification needs the element's name."))
+            errors.append(field_error(path, "Each modification needs the element's name."))
             return
         paths.setdefault(name, path)
         items.setdefault(name, {"name": name})[field] = value
@@ -223,14 +208,14 @@ def normalise_modifications(raw: Any) -> list[tuple[str, dict]]:
         for index, item in enumerate(raw):
             path = f"modifications[{index}]"
             if not isinstance(item, dict):
-                errors.append(_error(path, "Each modification must be an object with a name."))
+                errors.append(field_error(path, "Each modification must be an object with a name."))
                 continue
             name = item.get("name")
             if "name" not in item:
-                errors.append(_error(f"{path}.name", "Each modification needs the element's name.", "required"))
+                errors.append(field_error(f"{path}.name", "Each modification needs the element's name.", "required"))
                 continue
             if not isinstance(name, str) or not name:
-                errors.append(_error(f"{path}.name", "The element's name must be a non-empty string."))
+                errors.append(field_error(f"{path}.name", "The element's name must be a non-empty string."))
                 continue
             for field, value in item.items():
                 if field != "name":
@@ -252,7 +237,7 @@ def normalise_modifications(raw: Any) -> list[tuple[str, dict]]:
             else:
                 add(key, "", value, path)
     else:
-        errors.append(_error("modifications", "Must be a list or an object."))
+        errors.append(field_error("modifications", "Must be a list or an object."))
     if errors:
         raise InvalidInput(errors)
     return [(paths[name], item) for name, item in items.items()]
@@ -279,7 +264,7 @@ def apply_modifications(elements: list[dict], raw: Any) -> tuple[list[dict], lis
         if name not in by_name:
             hint = did_you_mean(name, by_name) or (" Elements: " + ", ".join(by_name) + "." if by_name else "")
             raise InvalidInput(
-                [_error(f"{path}.name", f"This template has no element named {name!r}.{hint}", "unknown_element")],
+                [field_error(f"{path}.name", f"This template has no element named {name!r}.{hint}", "unknown_element")],
                 code="unknown_element",
             )
         element = result[by_name[name]]
@@ -291,15 +276,17 @@ def apply_modifications(elements: list[dict], raw: Any) -> tuple[list[dict], lis
             if field == "":
                 field = PRIMARY_FIELD[element["type"]]
             if field == "type":
-                errors.append(_error(f"{path}.type", "An element's type cannot be modified."))
+                errors.append(field_error(f"{path}.type", "An element's type cannot be modified."))
                 continue
             if field not in specs:
                 hint = did_you_mean(field, specs)
-                errors.append(_error(f"{path}.{field}", f"A {element['type']} element has no field {field!r}.{hint}"))
+                errors.append(
+                    field_error(f"{path}.{field}", f"A {element['type']} element has no field {field!r}.{hint}")
+                )
                 continue
             cleaned, message = check_value(specs[field], value)
             if message:
-                errors.append(_error(f"{path}.{field}", message))
+                errors.append(field_error(f"{path}.{field}", message))
                 continue
             clean[field] = cleaned
         element.update({k: v for k, v in clean.items() if k != "name"})
@@ -339,29 +326,29 @@ def clean_template(data: Any, *, partial: bool = False) -> dict:
     Returns the cleaned fields; raises InvalidInput listing every problem.
     """
     if not isinstance(data, dict):
-        raise InvalidInput([_error("body", "Must be a JSON object.")])
+        raise InvalidInput([field_error("body", "Must be a JSON object.")])
     errors, clean = [], {}
     allowed = {*TEMPLATE_FIELDS, "elements"}
     read_only = {"id", "version", "preview_url", "created_at", "updated_at"}
     for key in data:
         if key not in allowed and key not in read_only:
-            errors.append(_error(key, f"Unknown field.{did_you_mean(key, allowed)}"))
+            errors.append(field_error(key, f"Unknown field.{did_you_mean(key, allowed)}"))
     for key, spec in TEMPLATE_FIELDS.items():
         if key not in data:
             if partial:
                 continue
             if spec.required:
-                errors.append(_error(key, "This field is required.", "required"))
+                errors.append(field_error(key, "This field is required.", "required"))
                 continue
             clean[key] = spec.default
             continue
         value, message = check_value(spec, data[key])
         if message:
-            errors.append(_error(key, message))
+            errors.append(field_error(key, message))
         else:
             clean[key] = value
     if "name" in clean and not clean["name"].strip():
-        errors.append(_error("name", "May not be blank."))
+        errors.append(field_error("name", "May not be blank."))
     if "elements" in data or not partial:
         try:
             clean["elements"] = clean_elements(data.get("elements", []))

@@ -3,7 +3,8 @@ import json
 from django import forms
 from django.core.exceptions import ValidationError
 
-from templates_app.models import Image, WebhookSubscription
+from templates_app.models import Image
+from webhooks.models import WebhookSubscription
 
 
 class ImageFilterForm(forms.Form):

@@ -10,10 +10,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 
-from templates_app import fetch, render_runner, rendering
+from templates_app import render_runner, rendering, sources
+from templates_app.documents import prepare_document
 from templates_app.elements import clean_template
 from templates_app.models import DesignTemplate
-from templates_app.services import prepare_document
 
 # The designer's preview stays small enough to come back fast: bigger templates are
 # previewed at a reduced scale (the browser scales it back up to the canvas).
@@ -31,7 +31,7 @@ def fitting_scale(width: int, height: int, max_pixels: int) -> float:
 def _render(user, template: DesignTemplate, *, scale: float) -> rendering.RenderResult:
     document, _modifications, _warnings = prepare_document(user=user, template=template)
     rendering.check_output_size(template.width, template.height, scale)
-    document["images"] = fetch.prefetch_sources(document["elements"])
+    document["images"] = sources.prefetch_sources(document["elements"])
     rendering.check_sources(document["elements"], document["images"])
     return render_runner.run_render(document, fmt="png", scale=scale, quality=90, watermark=False)
 

@@ -1,10 +1,7 @@
 """The public JSON shape of an image (SPEC §5), shared by the API and webhook payloads."""
 
+from lib.timestamps import iso_z
 from templates_app.models import Image
-
-
-def _timestamp(value) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def image_data(image: Image) -> dict:
@@ -27,6 +24,6 @@ def image_data(image: Image) -> dict:
         "warnings": image.warnings,
         "error": image.error,
         "render_ms": image.render_ms,
-        "created_at": _timestamp(image.created_at),
-        "completed_at": _timestamp(image.completed_at),
+        "created_at": iso_z(image.created_at),
+        "completed_at": iso_z(image.completed_at),
     }

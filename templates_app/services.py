@@ -4,9 +4,7 @@ render, store, refund on failure. The API and the dashboard both call these."""
 import contextlib
 import time
 from datetime import timedelta
-from pathlib import Path
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
@@ -15,9 +13,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from billing import ledger
-from templates_app import fetch, render_runner, rendering, representations, webhooks
-from templates_app.elements import InvalidInput, apply_modifications, clean_template, drawable, merge_modifications
+from lib.errors import InvalidInput
+from templates_app import previews, render_runner, rendering, representations, sources
+from templates_app.documents import prepare_document
+from templates_app.elements import clean_template, merge_modifications
 from templates_app.models import DesignTemplate, Image, UserFont
+from webhooks import services as webhooks
 
 RENDER_COST = 1
 
@@ -44,22 +45,38 @@ def create_template(*, owner, data: dict) -> DesignTemplate:
     return template
 
 
-def update_template(*, template: DesignTemplate, data: dict, partial: bool) -> DesignTemplate:
-    """Replace (PUT) or update (PATCH) a template; every change bumps `version`."""
+class VersionConflict(Exception):
+    """The template changed since the version the caller edited (API: 412; designer: 409)."""
+
+    def __init__(self, current: int):
+        self.current = current
+        super().__init__(f"The template is now version {current}.")
+
+
+def update_template(
+    *, template: DesignTemplate, data: dict, partial: bool, expected_version: int | None = None
+) -> DesignTemplate:
+    """Replace (PUT) or update (PATCH) a template; every change bumps `version`.
+
+    With `expected_version`, the update happens only if the template is still at
+    that version, checked on the locked row: two saves of the same version cannot
+    both win (VersionConflict for the second)."""
     changes = clean_template(data, partial=partial)
-    for field, value in changes.items():
-        setattr(template, field, value)
-    template.version = F("version") + 1
-    # Only these fields: the thumbnail task may be writing the others concurrently.
-    template.save(update_fields=[*changes, "version", "updated_at"])
+    with transaction.atomic():
+        current = DesignTemplate.objects.select_for_update().values_list("version", flat=True).get(pk=template.pk)
+        if expected_version is not None and expected_version != current:
+            raise VersionConflict(current)
+        for field, value in changes.items():
+            setattr(template, field, value)
+        template.version = F("version") + 1
+        # Only these fields: the thumbnail task may be writing the others concurrently.
+        template.save(update_fields=[*changes, "version", "updated_at"])
     template.refresh_from_db()
     _refresh_thumbnail_later(template)
     return template
 
 
 def _refresh_thumbnail_later(template: DesignTemplate) -> None:
-    from templates_app import previews  # previews imports this module
-
     previews.refresh_thumbnail_later(template)
 
 
@@ -67,38 +84,6 @@ def delete_template(*, template: DesignTemplate) -> None:
     if template.thumbnail:
         template.thumbnail.delete(save=False)
     template.delete()
-
-
-def prepare_document(*, user, template: DesignTemplate, modifications=None) -> tuple[dict, list[dict], list[dict]]:
-    """The renderer's input for `template` with `modifications` applied: the document,
-    the normalised modifications and warnings found on the way (unknown fonts)."""
-    elements, normalised = apply_modifications(template.elements, modifications)
-    shown = drawable(elements)
-    document = template.document(shown)
-    fonts, warnings = _fonts_for(user, shown)
-    if fonts:
-        document["fonts"] = fonts
-    return document, normalised, warnings
-
-
-def _fonts_for(user, elements: list[dict]) -> tuple[list[dict], list[dict]]:
-    """The account fonts these text elements name, and a warning for each family nobody has."""
-    shipped = {name.casefold() for name in rendering.fonts.family_names()}
-    wanted = {el["font_family"].casefold() for el in elements if el["type"] == "text"} - shipped
-    if not wanted:
-        return [], []
-    fonts = [font for font in account_fonts(user) if font["family"].casefold() in wanted]
-    found = {font["family"].casefold() for font in fonts}
-    warnings = [
-        {
-            "code": "font_not_found",
-            "element": el["name"],
-            "message": f"No font named {el['font_family']!r} in the catalogue or this account; drawn with Inter.",
-        }
-        for el in elements
-        if el["type"] == "text" and el["font_family"].casefold() in wanted - found
-    ]
-    return fonts, warnings
 
 
 def render_image(
@@ -138,7 +123,7 @@ def render_image(
         rendering.check_sources([el for el in document["elements"] if not _is_remote_image(el)])
     else:
         # Remote pictures are fetched (SSRF-safe, cached) and checked before any charge.
-        document["images"] = fetch.prefetch_sources(document["elements"])
+        document["images"] = sources.prefetch_sources(document["elements"])
         rendering.check_sources(document["elements"], document["images"])
 
     cost = 0 if sandbox else RENDER_COST
@@ -217,7 +202,7 @@ def render_claimed_image(image: Image, document: dict | None = None) -> Image:
     started = time.perf_counter()
     try:
         if "images" not in document:
-            document = {**document, "images": fetch.prefetch_sources(document["elements"])}
+            document = {**document, "images": sources.prefetch_sources(document["elements"])}
         result = render_runner.run_render(
             document, fmt=image.format, scale=image.scale, quality=image.quality, watermark=image.sandbox
         )
@@ -433,27 +418,6 @@ def upload_font(*, owner, data: bytes, family: str = "", weight: int | None = No
         font.file.save(f"{font.public_id}.{extension}", ContentFile(sfnt), save=False)
         font.save()
     return font
-
-
-def account_fonts(owner) -> list[dict]:
-    """The account's fonts as the renderer takes them: family, weight, italic and a local path."""
-    return [
-        {"family": font.family, "weight": font.weight, "italic": font.italic, "path": local_path(font.file)}
-        for font in UserFont.objects.filter(owner=owner)
-    ]
-
-
-def local_path(file) -> str:
-    """A path on this machine for a stored file (copied to a local cache when storage is remote)."""
-    try:
-        return file.path
-    except NotImplementedError:
-        cached = Path(settings.MEDIA_CACHE_DIR) / file.name
-        if not cached.exists():
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            with file.open("rb") as source:
-                cached.write_bytes(source.read())
-        return str(cached)
 
 
 def delete_font(*, font: UserFont) -> None:

@@ -16,10 +16,12 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import ApiKey, EmailNotVerified
 from billing import ledger, usage
-from templates_app import rendering, services, webhooks
-from templates_app.elements import InvalidInput
+from lib.errors import InvalidInput
+from templates_app import rendering, services
 from templates_app.forms import ImageFilterForm, RerenderForm, WebhookForm
-from templates_app.models import DesignTemplate, Image, WebhookDelivery, WebhookSubscription
+from templates_app.models import DesignTemplate, Image
+from webhooks import services as webhooks
+from webhooks.models import WebhookDelivery, WebhookSubscription
 
 
 @require_safe

@@ -1,4 +1,6 @@
-"""Imports flow one way: accounts ← billing ← templates_app ← api (STYLE.md)."""
+"""Imports flow one way: lib ← accounts ← billing ← webhooks ← templates_app ← api (docs/decisions.md).
+
+`lib/` is plumbing every app may use and it imports no app."""
 
 import ast
 from pathlib import Path
@@ -6,12 +8,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "billing", "templates_app", "api"]
+APPS = ["lib", "accounts", "billing", "webhooks", "templates_app", "api"]
 MAY_IMPORT = {
-    "accounts": set(),
-    "billing": {"accounts"},
-    "templates_app": {"accounts", "billing"},
-    "api": {"accounts", "billing", "templates_app"},
+    "lib": set(),
+    "accounts": {"lib"},
+    "billing": {"lib", "accounts"},
+    "webhooks": {"lib", "accounts", "billing"},
+    "templates_app": {"lib", "accounts", "billing", "webhooks"},
+    "api": {"lib", "accounts", "billing", "webhooks", "templates_app"},
 }
 
 

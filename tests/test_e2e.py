@@ -175,7 +175,7 @@ def test_concurrent_duplicates_with_one_idempotency_key_render_once(server):
 def test_an_async_render_completes_in_the_worker_and_calls_back_signed(server):
     from standardwebhooks.webhooks import Webhook
 
-    from api.tests.receiver import start_receiver
+    from webhooks.tests.receiver import start_receiver
 
     receiver, receiver_server = start_receiver()
     try:

@@ -97,7 +97,7 @@ def test_an_endpoint_that_never_answers_delays_no_render_and_holds_at_most_two_w
             held.release.set()
             wait_until(lambda: len(held.arrived) == 4, 30, "the deferred deliveries were dropped")
             summary = (
-                "from templates_app.models import WebhookDelivery as D;"
+                "from webhooks.models import WebhookDelivery as D;"
                 "print(sorted((d.status, d.attempts, d.attempt_log.count()) for d in D.objects.all()))"
             )
             expected = str([("succeeded", 1, 1)] * 4)  # waiting was not a try

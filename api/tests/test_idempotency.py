@@ -87,7 +87,7 @@ def test_records_are_kept_a_day_and_pruned_after_two(api, template):
     from django.utils import timezone
 
     from accounts.models import IdempotencyRecord
-    from templates_app.tasks import prune_idempotency_records
+    from accounts.tasks import prune_idempotency_records
 
     render(api, template, "old-key")
     render(api, template, "new-key")

@@ -13,8 +13,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from billing.models import BillingAccount, LedgerEntry
-from templates_app import render_runner, rendering, services, webhooks
-from templates_app.models import Image, WebhookDelivery
+from templates_app import render_runner, rendering, services
+from templates_app.models import Image
+from webhooks import services as webhooks
+from webhooks.models import WebhookDelivery
 
 
 @pytest.fixture

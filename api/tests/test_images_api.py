@@ -255,3 +255,12 @@ def test_metadata_is_kept(api, template):
     body = render(api, template, metadata={"order": "42"}).json()
     assert body["metadata"] == {"order": "42"}
     assert api.get(f"/api/v1/images/{body['id']}").json()["metadata"] == {"order": "42"}
+
+
+def test_the_documented_image_fields_are_exactly_the_ones_sent(api, alice):
+    from api.serializers import ImageSerializer
+    from templates_app.representations import image_data
+
+    template = api.post("/api/v1/templates", EVERYTHING, format="json").json()["id"]
+    image = Image.objects.get(public_id=api.post("/api/v1/images", {"template": template}, format="json").json()["id"])
+    assert set(ImageSerializer().fields) == set(image_data(image))

@@ -18,7 +18,8 @@ from standardwebhooks.webhooks import Webhook
 
 from accounts.models import ApiKey, new_webhook_secret
 from api import quick_start
-from templates_app import services, webhooks
+from templates_app import services
+from webhooks import services as webhooks
 
 URL = "/dashboard/docs"
 NODE = shutil.which("node")
@@ -143,7 +144,7 @@ def test_the_links_to_the_openapi_reference_work(alice_client):
 
 
 def a_delivery(secret: str) -> tuple[dict, bytes]:
-    """Headers and body as templates_app.webhooks sends them."""
+    """Headers and body as webhooks/services.py sends them."""
     body = json.dumps({"type": "image.completed", "created_at": "2026-01-01T00:00:00Z", "data": {"id": "img_1"}})
     timestamp = int(time.time())
     headers = {

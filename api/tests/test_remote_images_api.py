@@ -10,7 +10,7 @@ from PIL import Image as PILImage
 from api.tests.pixels import close_to, open_image
 from api.tests.test_images_api import fetch
 from billing.models import BillingAccount
-from templates_app import fetch as fetcher
+from lib import fetch as fetcher
 from templates_app.models import Image
 
 

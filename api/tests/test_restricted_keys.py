@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from accounts.models import ROLL_GRACE_PERIODS, ApiKey
 from accounts.scopes import SCOPES
-from api.tests.conftest import BOX_AND_TITLE
 from api.tests.fontfiles import square_font
 from billing.models import LedgerEntry, Plan
-from conftest import client_for
+from conftest import BOX_AND_TITLE, client_for
 
 # Every API operation, the scope it needs, and a request that succeeds with it.
 # `{tpl}`, `{img}`, `{whk}` and `{font}` are filled with alice's real objects.

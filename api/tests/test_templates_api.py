@@ -113,3 +113,21 @@ def test_an_unknown_image_status_filter_is_refused(api):
     response = api.get("/api/v1/images?status=done")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "status"
     assert api.get("/api/v1/images?status=completed").status_code == 200
+
+
+def test_if_match_updates_only_the_version_it_names(api, card):
+    path = f"/api/v1/templates/{card['id']}"
+    got = api.get(path)
+    assert got["ETag"] == f'"{card["version"]}"'
+    first = api.patch(path, {"name": "First"}, format="json", HTTP_IF_MATCH=got["ETag"])
+    assert first.status_code == 200 and first["ETag"] == f'"{card["version"] + 1}"'
+    # A second writer that read the same version loses, and nothing changes.
+    stale = api.patch(path, {"name": "Second"}, format="json", HTTP_IF_MATCH=got["ETag"])
+    assert stale.status_code == 412 and stale.json()["code"] == "precondition_failed"
+    assert stale["ETag"] == first["ETag"]
+    assert api.get(path).json()["name"] == "First"
+    for header in ('W/"%d"' % (card["version"] + 1), "*"):
+        assert api.patch(path, {"name": "Third"}, format="json", HTTP_IF_MATCH=header).status_code == 200
+    assert api.put(path, CARD, format="json", HTTP_IF_MATCH="not-a-version").status_code == 412
+    # Without If-Match the last write wins, as before.
+    assert api.patch(path, {"name": "Last"}, format="json").status_code == 200

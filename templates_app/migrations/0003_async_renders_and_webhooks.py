@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import templates_app.models
+import webhooks.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -23,7 +24,7 @@ class Migration(migrations.Migration):
             name='WebhookDelivery',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_id', models.CharField(default=templates_app.models.new_message_id, editable=False, max_length=40, unique=True)),
+                ('message_id', models.CharField(default=webhooks.models.new_message_id, editable=False, max_length=40, unique=True)),
                 ('url', models.URLField(max_length=2000)),
                 ('event_type', models.CharField(max_length=40)),
                 ('body', models.TextField(help_text='The exact JSON that is signed and sent.')),
@@ -57,7 +58,7 @@ class Migration(migrations.Migration):
             name='WebhookSubscription',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(default=templates_app.models.new_webhook_id, editable=False, max_length=40, unique=True)),
+                ('public_id', models.CharField(default=webhooks.models.new_webhook_id, editable=False, max_length=40, unique=True)),
                 ('url', models.URLField(max_length=2000)),
                 ('events', models.JSONField(default=list)),
                 ('secret', models.CharField(editable=False, max_length=64)),

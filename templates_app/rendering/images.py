@@ -1,7 +1,7 @@
 """Image elements: decode pictures safely and cut them to their box at output size.
 
 A `src` is a `data:` URI, decoded here, or an http(s) URL whose bytes the caller has
-already fetched (templates_app.fetch) and passes in as `images` ({url: bytes}). This
+already fetched (templates_app/sources.py) and passes in as `images` ({url: bytes}). This
 module does no I/O: any other src (file:, relative paths, ftp:, javascript:) is refused.
 """
 

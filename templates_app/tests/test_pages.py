@@ -10,7 +10,8 @@ import pytest
 from billing import usage
 from billing.models import BillingAccount
 from templates_app import services
-from templates_app.models import Image, WebhookDelivery, WebhookSubscription
+from templates_app.models import Image
+from webhooks.models import WebhookDelivery, WebhookSubscription
 
 CARD = {
     "name": "Card",
@@ -282,7 +283,7 @@ def test_webhook_form_errors(alice_client, alice):
 
 
 def test_test_events_redelivery_and_deletion(alice_client, alice, bob, django_capture_on_commit_callbacks):
-    from templates_app import webhooks
+    from webhooks import services as webhooks
 
     subscription = webhooks.create_subscription(
         owner=alice, url="https://hooks.example.com/in", events=["image.failed"]

@@ -1,4 +1,4 @@
-"""The one way the server fetches a remote image: SSRF-safe, bounded, cached (SPEC §8).
+"""The one way the server reaches another host: SSRF-safe, bounded, cached (docs/rendering.md).
 
 Every address a host name resolves to is checked against an explicit list of
 non-public networks and the connection is then made to that checked address, never
@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from urllib.parse import quote, urljoin, urlsplit
 
 from django.conf import settings
-
-from .rendering.images import is_remote, remote_image_error
 
 logger = logging.getLogger(__name__)
 
@@ -475,22 +473,6 @@ def fetch_images(urls: Iterable[str]) -> dict[str, bytes]:
     finally:
         # On failure, do not wait for the others: each stops at its own deadline.
         pool.shutdown(wait=False, cancel_futures=True)
-
-
-def prefetch_sources(elements: list[dict]) -> dict[str, bytes]:
-    """Fetch the http(s) pictures of visible image elements, for `document["images"]`.
-
-    Raises rendering.ImageFetchError naming the element, with one message whatever the cause.
-    """
-    owners: dict[str, str | None] = {}
-    for el in elements:
-        if el.get("type") == "image" and not el.get("hidden") and is_remote(el.get("src")):
-            owners.setdefault(el["src"], el.get("name"))
-    try:
-        return fetch_images(owners)
-    except FetchError as exc:
-        logger.info("Image fetch failed for %s: %s", exc.url, exc.reason)
-        raise remote_image_error(owners.get(exc.url)) from exc
 
 
 # --- webhooks: the same address rules for outgoing POSTs ------------------------------------

@@ -21,11 +21,12 @@ from shutil import which
 import pytest
 from PIL import Image
 
-from templates_app import fetch
-from templates_app.fetch import FetchError, fetch_image, fetch_images, is_public_address, prefetch_sources
+from lib import fetch
+from lib.fetch import FetchError, fetch_image, fetch_images, is_public_address
 from templates_app.rendering import ImageFetchError, check_sources, render
+from templates_app.sources import prefetch_sources
 
-HOSTILE = Path(__file__).resolve().parent / "hostile"
+HOSTILE = Path(__file__).resolve().parents[2] / "templates_app" / "tests" / "hostile"
 
 
 def png_bytes(colour=(255, 0, 0), size=(40, 30)) -> bytes:

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from templates_app.models import WebhookDelivery, WebhookSubscription
+from webhooks.models import WebhookDelivery, WebhookSubscription
 
 LIVE_URL = "https://live.example.com/hook"
 TEST_URL = "https://test.example.com/hook"

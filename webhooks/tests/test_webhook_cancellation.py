@@ -6,13 +6,14 @@ import importlib
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from api.tests.receiver import start_receiver
-from templates_app import webhooks
-from templates_app.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from webhooks import services as webhooks
+from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from webhooks.tests.receiver import start_receiver
 
 
 @pytest.fixture
@@ -131,7 +132,11 @@ def test_the_migration_cancels_pending_deliveries_of_deleted_subscriptions_and_k
     # As the rows stood before the migration: no flag, no endpoint.
     WebhookDelivery.objects.update(to_callback_url=False, endpoint="")
     migration = importlib.import_module("templates_app.migrations.0007_webhook_modes_cancellation_and_limits")
-    migration.sort_out_existing_deliveries(apps, None)
+    # The models as they stood at that migration (they lived in templates_app then).
+    state = MigrationExecutor(connection).loader.project_state(
+        ("templates_app", "0007_webhook_modes_cancellation_and_limits")
+    )
+    migration.sort_out_existing_deliveries(state.apps, None)
     orphan.refresh_from_db()
     callback.refresh_from_db()
     assert (orphan.status, orphan.to_callback_url) == ("cancelled", False)

@@ -5,12 +5,13 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
-from api.tests.conftest import BOX_AND_TITLE
-from api.tests.receiver import start_receiver
 from billing import ledger
 from billing.models import BillingAccount, LedgerEntry
-from templates_app import webhooks
-from templates_app.models import Image, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from conftest import BOX_AND_TITLE
+from templates_app.models import Image
+from webhooks import services as webhooks
+from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from webhooks.tests.receiver import start_receiver
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ worker dropped. Each try is logged as a `WebhookAttempt`.
 
 Deliveries are POSTs signed by the Standard Webhooks scheme (`webhook-id`,
 `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256>`), go out
-through the SSRF-safe rules of `templates_app/fetch.py`, and never follow
+through the SSRF-safe rules of `lib/fetch.py`, and never follow
 redirects. They run on their own task queue ("webhooks"), at most
 WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT at a time per account and endpoint host.
 
@@ -19,13 +19,10 @@ subscription whose every try has failed for 3 days is disabled and its owner
 e-mailed (docs/api.md, webhooks).
 """
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -33,11 +30,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from standardwebhooks.webhooks import Webhook
 
 from accounts.models import new_webhook_secret
-from templates_app import fetch
-from templates_app.elements import InvalidInput
-from templates_app.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from lib import fetch
+from lib.errors import InvalidInput
+from lib.timestamps import iso_z, now_iso_z
+from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +143,7 @@ def emit(
 ) -> list[WebhookDelivery]:
     """Queue `event_type` for the owner's enabled subscribers of that mode (and a callback URL); sent after commit."""
     body = json.dumps(
-        {"type": event_type, "created_at": timezone.now().isoformat().replace("+00:00", "Z"), "data": data},
+        {"type": event_type, "created_at": now_iso_z(), "data": data},
         separators=(",", ":"),
     )
     mode = WebhookSubscription.Mode.TEST if sandbox else WebhookSubscription.Mode.LIVE
@@ -167,7 +166,7 @@ def emit(
     created = WebhookDelivery.objects.bulk_create(deliveries)
 
     def send_soon():
-        from templates_app.tasks import deliver_webhook  # tasks import this module
+        from webhooks.tasks import deliver_webhook  # tasks import this module
 
         for delivery in created:
             deliver_webhook.enqueue(delivery_id=delivery.pk)
@@ -177,10 +176,8 @@ def emit(
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: str) -> str:
-    """The Standard Webhooks signature header value for this message."""
-    key = base64.b64decode(secret.removeprefix("whsec_"))
-    signed = f"{message_id}.{timestamp}.{body}".encode()
-    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    """The Standard Webhooks signature header value for this message (the standardwebhooks package)."""
+    return Webhook(secret).sign(message_id, datetime.fromtimestamp(timestamp, UTC), body)
 
 
 def secret_for(delivery: WebhookDelivery) -> str | None:
@@ -298,7 +295,7 @@ def redeliver(delivery: WebhookDelivery) -> bool:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=WebhookDelivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
     )
-    from templates_app.tasks import deliver_webhook
+    from webhooks.tasks import deliver_webhook
 
     transaction.on_commit(lambda: deliver_webhook.enqueue(delivery_id=delivery.pk))
     return True
@@ -313,7 +310,7 @@ def announce_low_credits(sender, account, **kwargs) -> None:
             "balance": account.balance,
             "plan": account.plan.slug,
             "monthly_credits": account.plan.monthly_credits,
-            "period_ends_at": account.period_ends_at.isoformat().replace("+00:00", "Z"),
+            "period_ends_at": iso_z(account.period_ends_at),
         },
         sandbox=False,
     )
@@ -329,7 +326,7 @@ def send_test_event(subscription: WebhookSubscription) -> WebhookDelivery | None
     body = json.dumps(
         {
             "type": "test.event",
-            "created_at": timezone.now().isoformat().replace("+00:00", "Z"),
+            "created_at": now_iso_z(),
             "data": {"subscription": subscription.public_id, "message": "A test event from the Imagior dashboard."},
         },
         separators=(",", ":"),
@@ -343,7 +340,7 @@ def send_test_event(subscription: WebhookSubscription) -> WebhookDelivery | None
         body=body,
         next_attempt_at=timezone.now(),
     )
-    from templates_app.tasks import deliver_webhook  # tasks import this module
+    from webhooks.tasks import deliver_webhook  # tasks import this module
 
     transaction.on_commit(lambda: deliver_webhook.enqueue(delivery_id=delivery.pk))
     return delivery

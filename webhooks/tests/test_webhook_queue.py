@@ -10,10 +10,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from api.tests.conftest import BOX_AND_TITLE
-from api.tests.receiver import start_receiver
-from templates_app import fetch, webhooks
-from templates_app.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from conftest import BOX_AND_TITLE
+from lib import fetch
+from webhooks import services as webhooks
+from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from webhooks.tests.receiver import start_receiver
 
 QUEUES = ["default", "renders", "webhooks"]
 
@@ -62,8 +63,8 @@ def test_renders_deliveries_and_the_rest_are_queued_on_separate_queues(
     assert {
         ("templates_app.tasks.refresh_thumbnail", "default"),
         ("templates_app.tasks.render_pending_image", "renders"),
-        ("templates_app.tasks.deliver_webhook", "webhooks"),
-        ("templates_app.tasks.dispatch_webhooks", "webhooks"),
+        ("webhooks.tasks.deliver_webhook", "webhooks"),
+        ("webhooks.tasks.dispatch_webhooks", "webhooks"),
         ("templates_app.tasks.fail_stuck_renders", "default"),
         ("billing.tasks.renew_periods", "default"),
     } <= queued

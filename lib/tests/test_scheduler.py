@@ -1,0 +1,34 @@
+"""The scheduler enqueues what every app registered, each at its own interval."""
+
+from django.core.management import call_command
+from django.tasks import task_backends
+
+from lib import scheduler
+
+
+def test_every_app_registers_its_periodic_tasks():
+    registered = {name: periodic.every for name, periodic in scheduler.PERIODIC.items()}
+    assert registered == {
+        "billing.tasks.renew_periods": scheduler.MINUTE,
+        "billing.tasks.prune_request_log": scheduler.DAY,
+        "webhooks.tasks.dispatch_webhooks": scheduler.MINUTE,
+        "templates_app.tasks.fail_stuck_renders": scheduler.MINUTE,
+        "accounts.tasks.prune_idempotency_records": scheduler.DAY,
+    }
+
+
+def test_a_task_is_due_when_never_enqueued_or_its_interval_has_passed():
+    names = {p.task.module_path for p in scheduler.due({}, now=1000.0)}
+    assert names == set(scheduler.PERIODIC)
+    just_now = {name: 1000.0 for name in scheduler.PERIODIC}
+    assert scheduler.due(just_now, now=1030.0) == []
+    minute_later = {p.task.module_path for p in scheduler.due(just_now, now=1000.0 + scheduler.MINUTE)}
+    assert minute_later == {name for name, p in scheduler.PERIODIC.items() if p.every == scheduler.MINUTE}
+
+
+def test_run_scheduler_once_enqueues_everything_registered(settings):
+    settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    backend = task_backends["default"]
+    backend.clear()
+    call_command("run_scheduler", once=True)
+    assert sorted(result.task.module_path for result in backend.results) == sorted(scheduler.PERIODIC)

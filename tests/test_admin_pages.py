@@ -1,0 +1,47 @@
+"""Every model of ours has an admin page: its list, its search and one object's page answer 200."""
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.urls import reverse
+
+from accounts.models import User
+from conftest import BOX_AND_TITLE
+
+OUR_APPS = {"accounts", "billing", "templates_app"}
+
+
+def our_models():
+    return [model for model in apps.get_models() if model._meta.app_label in OUR_APPS]
+
+
+def test_every_model_of_ours_is_registered():
+    missing = [model._meta.label for model in our_models() if model not in admin.site._registry]
+    assert missing == []
+
+
+@pytest.fixture
+def admin_client(client, db):
+    client.force_login(User.objects.create_superuser("admin@example.com", "admin-pass-123"))
+    return client
+
+
+@pytest.mark.django_db
+def test_each_admin_list_search_and_object_page_answers(admin_client, api, alice, settings):
+    # One of most things, made the way users make them.
+    template = api.post("/api/v1/templates", BOX_AND_TITLE, format="json").json()["id"]
+    api.post("/api/v1/images", {"template": template}, format="json", HTTP_IDEMPOTENCY_KEY="admin-walk")
+    secret = api.post(
+        "/api/v1/webhooks", {"url": "https://93.184.216.34/hook", "events": ["image.completed"]}, format="json"
+    ).json()["secret"]
+    for model in our_models():
+        info = model._meta.app_label, model._meta.model_name
+        changelist = reverse("admin:{}_{}_changelist".format(*info))
+        assert admin_client.get(changelist).status_code == 200, changelist
+        assert admin_client.get(changelist, {"q": "alice"}).status_code == 200, changelist
+        first = model.objects.first()
+        if first is not None:
+            page = reverse("admin:{}_{}_change".format(*info), args=[first.pk])
+            response = admin_client.get(page)
+            assert response.status_code == 200, page
+            assert secret.encode() not in response.content, page  # shown once to its owner, never here

@@ -1,0 +1,120 @@
+"""Webhook subscriptions, the deliveries on their way and every attempt (docs/api.md, "Webhooks").
+
+The tables keep their old names (they were created by templates_app's migrations).
+"""
+
+from django.conf import settings
+from django.db import models
+
+from accounts.ids import new_public_id
+from accounts.models import ApiKey
+
+
+def new_webhook_id() -> str:
+    return new_public_id("whk")
+
+
+def new_message_id() -> str:
+    return new_public_id("msg")
+
+
+class WebhookSubscriptionQuerySet(models.QuerySet):
+    def for_key(self, api_key):
+        """The subscriptions an API key may see: its owner's, of the key's mode."""
+        return self.filter(owner_id=api_key.user_id, mode=api_key.mode)
+
+
+class WebhookSubscription(models.Model):
+    """A URL that receives an account's events (the REST-hook pattern of Zapier, Make and n8n).
+
+    It has the mode of the key that made it and hears only events of that mode
+    (docs/api.md, webhooks)."""
+
+    class Event(models.TextChoices):
+        IMAGE_COMPLETED = "image.completed"
+        IMAGE_FAILED = "image.failed"
+        CREDITS_LOW = "credits.low"
+
+    Mode = ApiKey.Mode  # a subscription's mode is its creating key's
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_webhook_id, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=2000)
+    events = models.JSONField(default=list)
+    mode = models.CharField(max_length=4, choices=Mode.choices, default=Mode.LIVE)
+    secret = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The first failed try since the last success; disabled when that is 3 days old (docs/api.md).
+    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = WebhookSubscriptionQuerySet.as_manager()
+
+    class Meta:
+        db_table = "templates_app_webhooksubscription"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({', '.join(self.events)})"
+
+    @property
+    def sandbox(self) -> bool:
+        return self.mode == self.Mode.TEST
+
+
+class WebhookDelivery(models.Model):
+    """One event on its way to one URL: the outbox row, retried until it succeeds or gives up."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        # Never sent: its subscription was deleted or disabled first.
+        CANCELLED = "cancelled"
+
+    message_id = models.CharField(max_length=40, unique=True, default=new_message_id, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Empty for callback_url deliveries, and for a subscription's deliveries once it is deleted.
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    # A render's callback_url: the only deliveries signed with the account's callback secret.
+    to_callback_url = models.BooleanField(default=False)
+    url = models.URLField(max_length=2000)
+    # The URL's host and port: deliveries of one account to one endpoint are capped in flight.
+    endpoint = models.CharField(max_length=270, blank=True)
+    event_type = models.CharField(max_length=40)
+    body = models.TextField(help_text="The exact JSON that is signed and sent.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Set while a worker sends it (a lease, so a dead worker's claim runs out).
+    sending_until = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "templates_app_webhookdelivery"
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [models.Index(fields=["owner", "endpoint", "sending_until"], name="delivery_in_flight")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.url} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One try of a delivery: when, what came back, how long it took."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField()
+    error = models.CharField(max_length=255, blank=True)
+    response_body = models.CharField(max_length=1024, blank=True)
+
+    class Meta:
+        db_table = "templates_app_webhookattempt"
+        ordering = ["-attempted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.status_code or self.error}"
