@@ -126,7 +126,7 @@ def test_if_match_updates_only_the_version_it_names(api, card):
     assert stale.status_code == 412 and stale.json()["code"] == "precondition_failed"
     assert stale["ETag"] == first["ETag"]
     assert api.get(path).json()["name"] == "First"
-    for header in ('W/"%d"' % (card["version"] + 1), "*"):
+    for header in (f'W/"{card["version"] + 1}"', "*"):
         assert api.patch(path, {"name": "Third"}, format="json", HTTP_IF_MATCH=header).status_code == 200
     assert api.put(path, CARD, format="json", HTTP_IF_MATCH="not-a-version").status_code == 412
     # Without If-Match the last write wins, as before.
