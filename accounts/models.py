@@ -311,9 +311,14 @@ class IdempotencyRecord(models.Model):
     """The first answer to a POST sent with an Idempotency-Key, replayed for repeats (24 h at least)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Test and live keys never share a record: the same key string is two requests.
+    sandbox = models.BooleanField(default=False)
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
     completed = models.BooleanField(default=False)
+    # While the first request runs it holds the key until then; a request that died
+    # lets go when the lease ends, and a retry takes the record over.
+    locked_until = models.DateTimeField(null=True, blank=True)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.BinaryField(null=True, blank=True)
     response_headers = models.JSONField(default=dict, blank=True)
@@ -323,7 +328,9 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_one_record_per_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "sandbox", "key"], name="idempotency_one_record_per_mode_and_key")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.key}"
