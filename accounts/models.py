@@ -7,7 +7,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -154,6 +154,10 @@ def validate_allowed_domains(values: list[str]) -> None:
             raise ValidationError(f"{value!r} is not a host name.")
 
 
+# Limits are per account (docs/api.md): more keys must not mean more of anything.
+MAX_ACTIVE_KEYS = 25
+
+
 class ApiKeyQuerySet(models.QuerySet):
     def active(self):
         """Keys that authenticate: not revoked, not expired, of an active user."""
@@ -221,23 +225,45 @@ class ApiKey(models.Model):
         validate_scope_list(scopes or [])
         validate_template_ids(allowed_templates)
         raw = keys.generate_key(mode)
-        key = cls.objects.create(
-            user=user,
-            name=name,
-            mode=mode,
-            prefix=keys.visible_prefix(raw),
-            key_hash=keys.hash_key(raw),
-            allowed_ips=allowed_ips,
-            allowed_domains=allowed_domains,
-            scopes=validate_scopes(scopes or []),
-            allowed_templates=allowed_templates,
-            expires_at=expires_at,
-        )
+        with transaction.atomic():
+            # Locking the owner serialises key creation per account, so the cap holds under races.
+            User.objects.select_for_update().filter(pk=user.pk).exists()
+            if cls.objects.active().filter(user=user).count() >= MAX_ACTIVE_KEYS:
+                raise ValidationError(
+                    f"An account holds at most {MAX_ACTIVE_KEYS} active keys: revoke one you no longer use first."
+                )
+            key = cls.objects.create(
+                user=user,
+                name=name,
+                mode=mode,
+                prefix=keys.visible_prefix(raw),
+                key_hash=keys.hash_key(raw),
+                allowed_ips=allowed_ips,
+                allowed_domains=allowed_domains,
+                scopes=validate_scopes(scopes or []),
+                allowed_templates=allowed_templates,
+                expires_at=expires_at,
+            )
         return key, raw
 
     def roll(self, *, grace: timedelta) -> tuple["ApiKey", str]:
-        """A new key with this one's settings; this one keeps working for `grace` (none: revoked now)."""
-        new, raw = ApiKey.issue(
+        """A new key with this one's settings; this one keeps working for `grace` (none: revoked now).
+
+        With a grace period both count as active until it ends, so an account at the key
+        cap rolls without one (ValidationError otherwise)."""
+        if grace <= timedelta(0):
+            with transaction.atomic():
+                self.revoke()
+                return self._successor()
+        new, raw = self._successor()
+        ends = timezone.now() + grace
+        if self.expires_at is None or self.expires_at > ends:
+            self.expires_at = ends
+            self.save(update_fields=["expires_at"])
+        return new, raw
+
+    def _successor(self) -> tuple["ApiKey", str]:
+        return ApiKey.issue(
             self.user,
             name=self.name,
             mode=self.mode,
@@ -247,14 +273,6 @@ class ApiKey(models.Model):
             allowed_templates=self.allowed_templates,
             expires_at=self.expires_at,
         )
-        if grace <= timedelta(0):
-            self.revoke()
-        else:
-            ends = timezone.now() + grace
-            if self.expires_at is None or self.expires_at > ends:
-                self.expires_at = ends
-                self.save(update_fields=["expires_at"])
-        return new, raw
 
     def allows_scope(self, scope: str) -> bool:
         return not self.scopes or scope in self.scopes
@@ -311,9 +329,14 @@ class IdempotencyRecord(models.Model):
     """The first answer to a POST sent with an Idempotency-Key, replayed for repeats (24 h at least)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Test and live keys never share a record: the same key string is two requests.
+    sandbox = models.BooleanField(default=False)
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
     completed = models.BooleanField(default=False)
+    # While the first request runs it holds the key until then; a request that died
+    # lets go when the lease ends, and a retry takes the record over.
+    locked_until = models.DateTimeField(null=True, blank=True)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.BinaryField(null=True, blank=True)
     response_headers = models.JSONField(default=dict, blank=True)
@@ -323,7 +346,9 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_one_record_per_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "sandbox", "key"], name="idempotency_one_record_per_mode_and_key")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} {self.key}"

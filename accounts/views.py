@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -50,18 +51,22 @@ def keys(request):
     form = ApiKeyForm(request.POST or None, templates=list(templates))
     if request.method == "POST" and form.is_valid():
         days = form.cleaned_data["expires_in_days"]
-        key, raw = ApiKey.issue(
-            request.user,
-            name=form.cleaned_data["name"],
-            mode=form.cleaned_data["mode"],
-            allowed_ips=form.cleaned_data["allowed_ips"],
-            allowed_domains=form.cleaned_data["allowed_domains"],
-            scopes=form.cleaned_data["scopes"],
-            allowed_templates=form.cleaned_data["allowed_templates"],
-            expires_at=None if days is None else timezone.now() + timedelta(days=days),
-        )
-        request.session[NEW_KEY_SESSION_KEY] = {"id": key.public_id, "raw": raw}
-        return redirect("dash-keys")
+        try:
+            key, raw = ApiKey.issue(
+                request.user,
+                name=form.cleaned_data["name"],
+                mode=form.cleaned_data["mode"],
+                allowed_ips=form.cleaned_data["allowed_ips"],
+                allowed_domains=form.cleaned_data["allowed_domains"],
+                scopes=form.cleaned_data["scopes"],
+                allowed_templates=form.cleaned_data["allowed_templates"],
+                expires_at=None if days is None else timezone.now() + timedelta(days=days),
+            )
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            request.session[NEW_KEY_SESSION_KEY] = {"id": key.public_id, "raw": raw}
+            return redirect("dash-keys")
     new_key = request.session.pop(NEW_KEY_SESSION_KEY, None) if request.method == "GET" else None
     context = {
         "form": form,
@@ -91,7 +96,11 @@ def roll_key(request, key_id: str):
     if key.is_revoked or key.is_expired or not form.is_valid():
         messages.error(request, "Only a working key can be rolled, with one of the offered grace periods.")
         return redirect("dash-keys")
-    new, raw = key.roll(grace=form.cleaned_data["grace"])
+    try:
+        new, raw = key.roll(grace=form.cleaned_data["grace"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages) + " Or roll it with no grace period.")
+        return redirect("dash-keys")
     request.session[NEW_KEY_SESSION_KEY] = {"id": new.public_id, "raw": raw}
     if key.is_revoked:
         messages.success(request, f"“{key.name}” is rolled: the old key ({key.prefix}…) stopped working at once.")

@@ -1,12 +1,15 @@
-"""`Idempotency-Key` on POST (SPEC §3), the way Stripe does it.
+"""`Idempotency-Key` on POST (docs/api.md, "Idempotency"), the way Stripe does it.
 
-The first request with a key claims it (a unique row, committed before any
-work); its answer is stored and replayed for any repeat with the same method,
-path and body, which therefore charges once. A repeat with another body is 409
-`idempotency_conflict`. A repeat that arrives while the first is still running
-waits for it and replays its answer, so concurrent duplicates render once.
-Only successful answers (2xx) are stored: a refused or failed request changed
-nothing (a failed render is refunded), so it may be retried with the same key.
+The first request with a key claims it (a unique row per account, key mode and
+key, committed before any work); its answer is stored and replayed for any
+repeat with the same method, path and body, which therefore charges once. A
+repeat with another body is 409 `idempotency_conflict`. A repeat that arrives
+while the first is still running waits for it and replays its answer, so
+concurrent duplicates render once. Only successful answers (2xx) are stored: a
+refused or failed request changed nothing (a failed render is refunded), so it
+may be retried with the same key. The first request holds the key for a lease
+(IDEMPOTENCY_LEASE_SECONDS); if its process died, a retry after the lease takes
+the record over (one conditional UPDATE, so only one retry can).
 """
 
 import functools
@@ -14,7 +17,8 @@ import hashlib
 import time
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -43,8 +47,8 @@ def idempotent(handler):
                 errors=[{"field": "Idempotency-Key", "code": "invalid", "message": "Must be 1–255 characters."}],
             )
         fingerprint = _fingerprint(request)
-        record, created = _claim(request.user, key, fingerprint)
-        if not created:
+        record, created = _claim(request.user, request.auth.is_test, key, fingerprint)
+        if not created and not _take_over_abandoned(record, fingerprint):
             return _replay(record, fingerprint)
         try:
             response = handler(view, request, *args, **kwargs)
@@ -72,18 +76,40 @@ def _fingerprint(request) -> str:
     return digest.hexdigest()
 
 
-def _claim(user, key: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
-    IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=timezone.now() - KEEP_FOR).delete()
+def _lease_end():
+    return timezone.now() + timedelta(seconds=settings.IDEMPOTENCY_LEASE_SECONDS)
+
+
+def _claim(user, sandbox: bool, key: str, fingerprint: str) -> tuple[IdempotencyRecord, bool]:
+    mine = IdempotencyRecord.objects.filter(user=user, sandbox=sandbox, key=key)
+    mine.filter(created_at__lt=timezone.now() - KEEP_FOR).delete()
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                return IdempotencyRecord.objects.create(user=user, key=key, fingerprint=fingerprint), True
+                record = IdempotencyRecord.objects.create(
+                    user=user, sandbox=sandbox, key=key, fingerprint=fingerprint, locked_until=_lease_end()
+                )
+                return record, True
         except IntegrityError:
-            record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            record = mine.first()
             if record is not None:
                 return record, False
             # The request holding the key was refused and let go of it in between: claim it again.
     raise ApiProblem(409, "idempotency_conflict", "Other requests with this Idempotency-Key are running; retry it.")
+
+
+def _take_over_abandoned(record: IdempotencyRecord, fingerprint: str) -> bool:
+    """True if `record`'s first request died (its lease ran out unfinished) and this
+    request now holds it instead; the same body only, and only one retry wins."""
+    if record.completed or record.fingerprint != fingerprint:
+        return False
+    now = timezone.now()
+    taken = (
+        IdempotencyRecord.objects.filter(pk=record.pk, completed=False)
+        .filter(models.Q(locked_until__lte=now) | models.Q(locked_until__isnull=True))
+        .update(locked_until=_lease_end())
+    )
+    return taken == 1
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:
@@ -95,9 +121,14 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> HttpResponse:
         )
     deadline = time.monotonic() + WAIT_FOR_FIRST
     while not record.completed:
-        if time.monotonic() > deadline:
+        lease_over = record.locked_until is None or record.locked_until <= timezone.now()
+        if time.monotonic() > deadline or lease_over:
             raise ApiProblem(
-                409, "idempotency_conflict", "The first request with this Idempotency-Key is still running."
+                409,
+                "idempotency_conflict",
+                "The first request with this Idempotency-Key is still running."
+                if not lease_over
+                else "The first request with this Idempotency-Key stopped before answering; retry it.",
             )
         time.sleep(0.1)
         try:

@@ -11,29 +11,22 @@ from django_ratelimit.core import get_usage
 
 from api.client_ip import client_ip
 from api.errors import ApiProblem
-from billing import ledger
+from billing import rate_limits
 
-TEST_KEY_LIMIT = 30  # requests per minute, SPEC §7
 FAILED_AUTH_LIMIT = "30/m"  # per client IP
 
 
-def key_rate(api_key) -> int:
-    """Requests per minute for this key: the plan's figure; test keys at most 30."""
-    per_minute = ledger.open_account(api_key.user).plan.rate_limit_per_minute
-    return min(per_minute, TEST_KEY_LIMIT) if api_key.is_test else per_minute
-
-
 def count_request(request, api_key) -> dict:
-    """Count one request against the key's minute; raises a 429 problem when over."""
-    limit = key_rate(api_key)
-    usage = get_usage(
-        request,
-        group=f"api-key-{api_key.mode}",
-        key=lambda group, req: api_key.public_id,
-        rate=f"{limit}/m",
-        increment=True,
-    )
-    return _enforce(request, usage, "Too many requests for this API key.")
+    """Count one request against the account's live or sandbox minute (all its keys of
+    that mode together, billing/rate_limits.py); raises a 429 problem when over."""
+    try:
+        headers = rate_limits.count(request, api_key.user, sandbox=api_key.is_test)
+    except rate_limits.RateLimited as over:
+        getattr(request, "_request", request).rate_limit_headers = over.headers
+        raise ApiProblem(429, "rate_limited", str(over), headers=over.headers) from None
+    # Kept on the Django request so every response, errors included, carries them.
+    getattr(request, "_request", request).rate_limit_headers = headers
+    return headers
 
 
 def refuse_if_failing_too_often(request) -> None:

@@ -446,7 +446,10 @@ class AccountResponseSerializer(serializers.Serializer):
     plan = AccountPlanSerializer(allow_null=True, help_text="null for a key without the `account:read` scope.")
     credits = AccountCreditsSerializer(allow_null=True, help_text="null for a key without the `account:read` scope.")
     key = AccountKeySerializer(help_text="The key this request used.")
-    secrets = AccountSecretsSerializer()
+    secrets = AccountSecretsSerializer(
+        allow_null=True,
+        help_text="Only for a live key without `allowed_domains`, scopes or templates; null for the others.",
+    )
 
 
 class UsageCountsSerializer(serializers.Serializer):

@@ -199,7 +199,10 @@ class AccountSerializer(serializers.Serializer):
         }
 
     def get_secrets(self, obj) -> dict | None:
-        if obj["key"].is_restricted:
+        key = obj["key"]
+        # Only a live, unrestricted server key sees them: a test key must not mint signed
+        # URLs that spend live credits, and a browser key (allowed_domains) sits in a web page.
+        if key.is_test or key.allowed_domains or key.is_restricted:
             return None
         user = obj["account"].user
         return {"callback": user.callback_secret, "url_signing": user.url_signing_secret}

@@ -22,6 +22,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.core import get_usage
 
+from billing import rate_limits
 from lib.errors import InvalidInput
 from templates_app import previews, rendering, services
 from templates_app.elements import COMMON, FIELDS, TEMPLATE_FIELDS
@@ -154,7 +155,7 @@ def designer(request, template_id: str):
             "api_images": settings.PUBLIC_BASE_URL + "/api/v1/images",
             "api_schema": settings.PUBLIC_BASE_URL + f"/api/v1/templates/{template.public_id}/schema",
         },
-        "limits": {"max_preview_pixels": previews.MAX_PREVIEW_PIXELS, "max_upload_bytes": 700 * 1024},
+        "limits": {"max_preview_side": previews.MAX_PREVIEW_SIDE, "max_upload_bytes": 700 * 1024},
     }
     languages = [("curl", "curl"), ("python", "Python (requests)"), ("javascript", "JavaScript (fetch)")]
     return render(
@@ -356,6 +357,13 @@ def render_test_image(request, template_id: str):
     if expected is not None and expected != template.version:
         message = f"The saved template is version {template.version}, not {expected}: save, then render."
         return _errors([{"field": "version", "code": "version_conflict", "message": message}], status=409)
+    try:
+        # Counted with the account's test keys (billing/rate_limits.py): the dashboard adds no budget.
+        rate_limits.count(request, request.user, sandbox=True)
+    except rate_limits.RateLimited as over:
+        response = _errors([{"field": "body", "code": "rate_limited", "message": str(over)}], status=429)
+        response["Retry-After"] = over.headers["Retry-After"]
+        return response
     try:
         image, _ = services.render_image(
             owner=request.user, template_id=template.public_id, sandbox=True, charged_by="dashboard"

@@ -15,9 +15,10 @@ from templates_app.documents import prepare_document
 from templates_app.elements import clean_template
 from templates_app.models import DesignTemplate
 
-# The designer's preview stays small enough to come back fast: bigger templates are
-# previewed at a reduced scale (the browser scales it back up to the canvas).
-MAX_PREVIEW_PIXELS = 4_000_000
+# The designer's preview is free, so it is no substitute for a render: watermarked
+# like a sandbox image and at most 1200 px on its long side (the browser scales it
+# back up to the canvas). That also keeps it fast.
+MAX_PREVIEW_SIDE = 1200
 THUMBNAIL_WIDTH = 400
 
 
@@ -28,12 +29,12 @@ def fitting_scale(width: int, height: int, max_pixels: int) -> float:
     return math.sqrt(max_pixels / (width * height))
 
 
-def _render(user, template: DesignTemplate, *, scale: float) -> rendering.RenderResult:
+def _render(user, template: DesignTemplate, *, scale: float, watermark: bool = False) -> rendering.RenderResult:
     document, _modifications, _warnings = prepare_document(user=user, template=template)
     rendering.check_output_size(template.width, template.height, scale)
     document["images"] = sources.prefetch_sources(document["elements"])
     rendering.check_sources(document["elements"], document["images"])
-    return render_runner.run_render(document, fmt="png", scale=scale, quality=90, watermark=False)
+    return render_runner.run_render(document, fmt="png", scale=scale, quality=90, watermark=watermark)
 
 
 def render_preview(*, user, template: DesignTemplate, data: dict) -> rendering.RenderResult:
@@ -43,7 +44,8 @@ def render_preview(*, user, template: DesignTemplate, data: dict) -> rendering.R
     """
     clean = clean_template(data)
     draft = DesignTemplate(owner=user, public_id=template.public_id, **clean)
-    return _render(user, draft, scale=fitting_scale(draft.width, draft.height, MAX_PREVIEW_PIXELS))
+    scale = min(1.0, MAX_PREVIEW_SIDE / max(draft.width, draft.height))
+    return _render(user, draft, scale=scale, watermark=True)
 
 
 def render_thumbnail(*, template_id: int) -> bool:

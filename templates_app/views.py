@@ -15,7 +15,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import ApiKey, EmailNotVerified
-from billing import ledger, usage
+from billing import ledger, rate_limits, usage
 from lib.errors import InvalidInput
 from templates_app import rendering, services
 from templates_app.forms import ImageFilterForm, RerenderForm, WebhookForm
@@ -172,6 +172,14 @@ def image_rerender(request, image_id: str):
     if image.template_id is None:
         form.add_error(None, "The template of this image was deleted: it cannot be rendered again.")
         return _image_page(request, image, form, status=400)
+    try:
+        # The same per-account budget as the API's keys of this mode (billing/rate_limits.py).
+        rate_limits.count(request, request.user, sandbox=image.sandbox)
+    except rate_limits.RateLimited as over:
+        form.add_error(None, f"{over} Wait {over.headers['Retry-After']} seconds; nothing was rendered.")
+        response = _image_page(request, image, form, status=429)
+        response["Retry-After"] = over.headers["Retry-After"]
+        return response
     try:
         new_image, _ = services.render_image(
             owner=request.user,

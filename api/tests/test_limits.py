@@ -33,12 +33,22 @@ def test_a_key_gets_its_plans_requests_per_minute_then_429(api, alice):
     assert limited["RateLimit-Remaining"] == "0"
 
 
-def test_each_key_counts_on_its_own(api, alice):
-    fresh_window(api, "/api/v1/templates")
-    for _ in range(9):
-        api.get("/api/v1/templates")
-    other = client_for(ApiKey.issue(alice, name="second")[1])
-    assert other.get("/api/v1/templates").status_code == 200
+def test_all_live_keys_of_an_account_share_the_plans_minute(api, alice):
+    # Issue 9, point 7: five Free keys used to give fifty requests a minute.
+    others = [client_for(ApiKey.issue(alice, name=f"extra {n}")[1]) for n in range(4)]
+    statuses = [fresh_window(api, "/api/v1/templates").status_code]
+    for n in range(14):
+        statuses.append(others[n % 4].get("/api/v1/templates").status_code)
+    assert statuses == [200] * 10 + [429] * 5
+
+
+def test_test_keys_share_one_sandbox_minute_apart_from_the_live_one(alice, api, sandbox_api):
+    plans.set_plan(alice, plan=Plan.objects.get(slug="pro"))
+    second = client_for(ApiKey.issue(alice, name="second test", mode="test")[1])
+    statuses = [fresh_window(sandbox_api, "/api/v1/templates").status_code]
+    statuses += [(second if n % 2 else sandbox_api).get("/api/v1/templates").status_code for n in range(30)]
+    assert statuses == [200] * 30 + [429]
+    assert api.get("/api/v1/templates").status_code == 200  # the live minute is its own
 
 
 def test_test_keys_are_capped_at_thirty_per_minute(alice, sandbox_api):

@@ -116,11 +116,24 @@ def test_preview_of_a_huge_template_is_rendered_at_a_reduced_scale(alice_client,
     response = post_json(alice_client, reverse("designer-preview", args=[template.public_id]), body)
     assert response.status_code == 200
     image = pixels(response.content)
-    assert image.size[0] * image.size[1] <= previews.MAX_PREVIEW_PIXELS
-    assert image.size == (2000, 2000)
-    assert close_to(image.getpixel((500, 1000)), RED)
-    assert close_to(image.getpixel((1500, 1000)), WHITE)
-    assert float(response["X-Preview-Scale"]) == pytest.approx(0.5)
+    assert max(image.size) <= previews.MAX_PREVIEW_SIDE
+    assert image.size == (1200, 1200)
+    assert close_to(image.getpixel((300, 600)), RED)
+    assert close_to(image.getpixel((900, 100)), WHITE)
+    assert float(response["X-Preview-Scale"]) == pytest.approx(0.3)
+
+
+@pytest.mark.django_db
+def test_a_preview_is_watermarked_and_at_most_1200_px_long(alice_client, template):
+    # A blank white card: anything not white in the preview is the watermark.
+    body = card(width=1800, height=600)
+    body["elements"] = []
+    response = post_json(alice_client, reverse("designer-preview", args=[template.public_id]), body)
+    assert response.status_code == 200
+    image = pixels(response.content)
+    assert image.size == (1200, 400)
+    marked = sum(1 for x in range(0, 1200, 4) for y in range(0, 400, 4) if not close_to(image.getpixel((x, y)), WHITE))
+    assert marked > 50  # the diagonal SANDBOX text, as on a test key's image
 
 
 @pytest.mark.django_db
