@@ -15,6 +15,7 @@ urlpatterns = [
     path("password-reset/<str:uidb64>/<str:token>", RedirectView.as_view(url=reverse_lazy("password_reset"))),
     path("accounts/", include("allauth.urls")),
     path("dashboard/profile", views.profile, name="profile"),
+    path("dashboard/profile/delete", views.delete_account, name="delete-account"),
     path("dashboard/keys", views.keys, name="dash-keys"),
     path("dashboard/keys/<str:key_id>/revoke", views.revoke_key, name="dash-key-revoke"),
     path("dashboard/keys/<str:key_id>/roll", views.roll_key, name="dash-key-roll"),

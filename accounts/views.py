@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts import deletion
 from accounts.forms import ApiKeyForm, RollKeyForm
 from accounts.models import ApiKey
 
@@ -32,6 +34,26 @@ def profile(request):
     """The account's sign-in settings: each links to allauth's page for it."""
     context = {"email_verified": request.user.has_verified_email()}
     return render(request, "accounts/profile.html", context)
+
+
+@login_required
+def delete_account(request):
+    """Delete one's own account after typing its e-mail address (and the password, if it has one)."""
+    user = request.user
+    errors = []
+    if request.method == "POST":
+        if request.POST.get("email", "").strip().lower() != user.email.lower():
+            errors.append("Type your e-mail address exactly to confirm.")
+        if user.has_usable_password() and not user.check_password(request.POST.get("password", "")):
+            errors.append("The password is not right.")
+        if not errors:
+            email = user.email
+            logout(request)
+            deletion.delete_account(user)
+            messages.success(request, f"The account {email} and its images are deleted.")
+            return redirect("/")
+    context = {"errors": errors, "needs_password": user.has_usable_password()}
+    return render(request, "accounts/delete_account.html", context, status=400 if errors else 200)
 
 
 def too_many_requests(request, exception=None):

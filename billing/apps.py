@@ -6,7 +6,9 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.signup import signed_up
-        from billing import ledger
+        from billing import deletion, ledger
+
+        deletion.connect()
         from billing.tasks import prune_request_log, renew_periods
         from lib import scheduler
 

@@ -169,7 +169,12 @@ class Payment(models.Model):
         STRIPE = "stripe", "Stripe"
 
     public_id = models.CharField(max_length=40, unique=True, default=new_payment_id, editable=False)
-    account = models.ForeignKey(BillingAccount, on_delete=models.CASCADE, related_name="payments")
+    # Payments outlive their account (bookkeeping): deleting the account unlinks them
+    # and leaves an opaque label instead of anything personal (docs/billing.md).
+    account = models.ForeignKey(
+        BillingAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="payments"
+    )
+    former_account = models.CharField(max_length=40, blank=True, help_text="Set when the account was deleted.")
     kind = models.CharField(max_length=4, choices=Kind.choices)
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     # Set for an upgrade: the plan paid for this period, whose difference this pays.

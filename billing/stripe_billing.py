@@ -111,6 +111,13 @@ def live_subscription(account: BillingAccount) -> Subscription | None:
     return account.subscriptions.filter(status__in=LIVE_STATUSES).order_by("-id").first()
 
 
+def cancel_now(account: BillingAccount) -> None:
+    """Cancel the account's live subscriptions at Stripe at once (the account is being
+    deleted: nobody must be billed for it again). StripeUnavailable stops the deletion."""
+    for subscription in account.subscriptions.filter(status__in=LIVE_STATUSES):
+        _call(client().v1.subscriptions.cancel, subscription.stripe_id)
+
+
 # --- What the user starts from the billing page ------------------------------------------
 
 

@@ -230,3 +230,20 @@ def test_a_bad_signature_is_400_and_changes_nothing(fake_stripe, alice, alice_cl
     assert response.status_code == 400
     assert account_of(alice).plan.slug == "free" and not StripeEvent.objects.exists()
     assert WEBHOOK_SECRET  # the right secret was configured all along
+
+
+def test_deleting_an_account_cancels_its_subscription_at_stripe_and_keeps_its_payments(
+    fake_stripe, alice, alice_client
+):
+    assert deliver(*subscribe(alice_client, fake_stripe, "pro")) == [200, 200, 200]
+    payment = Payment.objects.get(account__user=alice, provider="stripe")
+    (stripe_id,) = fake_stripe.subscriptions
+    response = alice_client.post(
+        "/dashboard/profile/delete", {"email": "alice@example.com", "password": "correct horse battery staple"}
+    )
+    assert response.status_code == 302
+    assert fake_stripe.subscriptions[stripe_id]["status"] == "canceled"
+    assert ("DELETE", f"/v1/subscriptions/{stripe_id}") in [(m, p) for m, p, _ in fake_stripe.requests]
+    payment.refresh_from_db()
+    assert payment.account is None and payment.former_account.startswith("deleted-account-")
+    assert payment.provider_reference and payment.amount_cents == 9900  # the books still add up
