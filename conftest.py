@@ -1,6 +1,7 @@
 """Shared fixtures: named users (alice owns things, bob is another account), their keys and API clients."""
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, User
@@ -108,3 +109,26 @@ BOX_AND_TITLE = {
 def small_card(api):
     """BOX_AND_TITLE saved as alice's template (the API's answer)."""
     return api.post("/api/v1/templates", BOX_AND_TITLE, format="json").json()
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice):
+    """The dashboard as alice: a browser-like client with her session (the `client` fixture stays anonymous)."""
+    return logged_in(alice)
+
+
+@pytest.fixture
+def bob_client(bob):
+    return logged_in(bob)
+
+
+@pytest.fixture
+def staff_client(db):
+    """A superuser in Django admin."""
+    return logged_in(User.objects.create_superuser("staff@example.com", "admin-pass-123"))

@@ -2,8 +2,6 @@ from allauth.account import views as allauth_views
 from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
 
-from accounts import views
-
 # Sign-in is django-allauth's, under /accounts/ (docs/accounts.md). Its four entry
 # pages keep their short paths and names, so links and LOGIN_URL stay as they were.
 urlpatterns = [
@@ -14,11 +12,4 @@ urlpatterns = [
     # Links from reset e-mails sent before allauth: ask for a new one.
     path("password-reset/<str:uidb64>/<str:token>", RedirectView.as_view(url=reverse_lazy("password_reset"))),
     path("accounts/", include("allauth.urls")),
-    path("dashboard/profile", views.profile, name="profile"),
-    path("dashboard/profile/delete", views.delete_account, name="delete-account"),
-    path("dashboard/keys", views.keys, name="dash-keys"),
-    path("dashboard/keys/<str:key_id>/revoke", views.revoke_key, name="dash-key-revoke"),
-    path("dashboard/keys/<str:key_id>/roll", views.roll_key, name="dash-key-roll"),
-    path("dashboard/secrets/<str:which>", views.reveal_secret, name="dash-secret"),
-    path("dashboard/secrets/<str:which>/roll", views.roll_secret, name="dash-secret-roll"),
 ]

@@ -46,7 +46,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         bounds = {
-            self.limit_query_param: {"minimum": 1, "maximum": self.max_limit},
+            self.limit_query_param: {"minimum": 1},
             self.offset_query_param: {"minimum": 0},
         }
         for parameter in parameters:

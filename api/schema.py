@@ -15,8 +15,8 @@ from rest_framework import serializers
 
 from accounts.models import ApiKey
 from accounts.scopes import SCOPES
-from api.errors import CONTENT_TYPE, TITLES
 from api.permissions import required_scope
+from lib.problems import CONTENT_TYPE, TITLES
 from templates_app.elements import (
     COLOR_RE,
     ELEMENT_TYPES,

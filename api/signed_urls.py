@@ -5,7 +5,7 @@ from django.views.decorators.http import require_safe
 
 from api.errors import classify, problem_response
 from templates_app import signed
-from templates_app.views import file_response
+from templates_app.files import file_response
 
 # Long-lived but not forever: a template edit shows within a day even behind a CDN.
 CACHE_CONTROL = "public, max-age=86400, stale-while-revalidate=604800"

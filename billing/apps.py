@@ -12,7 +12,7 @@ class BillingConfig(AppConfig):
         from billing.tasks import prune_request_log, renew_periods
         from lib import scheduler
 
-        scheduler.every(scheduler.MINUTE, renew_periods)
+        scheduler.every(scheduler.EVERY_TICK, renew_periods)
         scheduler.every(scheduler.DAY, prune_request_log)
 
         # A new user starts with a credit balance on the default plan.

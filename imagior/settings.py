@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "webhooks",
     "templates_app",
     "api",
+    "dashboard",
 ]
 
 MIDDLEWARE = [

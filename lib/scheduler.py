@@ -3,14 +3,14 @@ run_scheduler` enqueues them for the task workers. The scheduler knows no app.""
 
 from dataclasses import dataclass
 
-MINUTE = 60
+EVERY_TICK = 0  # every SCHEDULER_INTERVAL seconds (a minute unless configured)
 DAY = 24 * 3600
 
 
 @dataclass(frozen=True)
 class Periodic:
     task: object  # a Django Tasks task: has .enqueue()
-    every: int  # seconds; tasks due at most once per scheduler tick
+    every: int  # seconds (EVERY_TICK: each tick); a task is enqueued at most once per tick
 
 
 PERIODIC: dict[str, Periodic] = {}

@@ -14,4 +14,4 @@ class TemplatesAppConfig(AppConfig):
         deletion.connect(get_user_model())
         from templates_app.tasks import fail_stuck_renders
 
-        scheduler.every(scheduler.MINUTE, fail_stuck_renders)
+        scheduler.every(scheduler.EVERY_TICK, fail_stuck_renders)

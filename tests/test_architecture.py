@@ -1,4 +1,5 @@
-"""Imports flow one way: lib ← accounts ← billing ← webhooks ← templates_app ← api (docs/decisions.md).
+"""Imports flow one way: lib ← accounts ← billing ← webhooks ← templates_app ← api, dashboard
+(docs/decisions.md). api and dashboard both sit on the domain apps; neither imports the other.
 
 `lib/` is plumbing every app may use and it imports no app."""
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["lib", "accounts", "billing", "webhooks", "templates_app", "api"]
+APPS = ["lib", "accounts", "billing", "webhooks", "templates_app", "api", "dashboard"]
 MAY_IMPORT = {
     "lib": set(),
     "accounts": {"lib"},
@@ -16,6 +17,7 @@ MAY_IMPORT = {
     "webhooks": {"lib", "accounts", "billing"},
     "templates_app": {"lib", "accounts", "billing", "webhooks"},
     "api": {"lib", "accounts", "billing", "webhooks", "templates_app"},
+    "dashboard": {"lib", "accounts", "billing", "webhooks", "templates_app"},
 }
 
 

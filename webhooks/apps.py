@@ -11,6 +11,6 @@ class WebhooksConfig(AppConfig):
         from webhooks import services
         from webhooks.tasks import dispatch_webhooks
 
-        scheduler.every(scheduler.MINUTE, dispatch_webhooks)
+        scheduler.every(scheduler.EVERY_TICK, dispatch_webhooks)
 
         credits_low.connect(services.announce_low_credits, dispatch_uid="webhooks-credits-low")

@@ -14,12 +14,6 @@ from conftest import BOX_AND_TITLE
 from templates_app.models import Image
 
 
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
-
-
 def test_an_account_holds_at_most_25_active_keys(alice, alice_client):
     for n in range(MAX_ACTIVE_KEYS):
         ApiKey.issue(alice, name=f"k{n}")

@@ -10,31 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from accounts.models import User
 from billing.models import BillingAccount
-
-
-@pytest.fixture
-def alice_client(alice):
-    client = Client()
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
-def bob_client(bob):
-    client = Client()
-    client.force_login(bob)
-    return client
-
-
-@pytest.fixture
-def staff_client(db):
-    """A staff user in Django admin (a superuser: every permission)."""
-    staff = User.objects.create_superuser("staff@example.com", "admin-pass-123")
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 @pytest.fixture

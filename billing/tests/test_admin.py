@@ -1,19 +1,11 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
 from billing.models import BillingAccount, LedgerEntry
 
 
-@pytest.fixture
-def admin_client(client, db):
-    admin = User.objects.create_superuser("admin@example.com", "admin-pass-123")
-    client.force_login(admin)
-    return client
-
-
 @pytest.mark.django_db
-def test_every_model_has_an_admin_page_with_search(admin_client, alice, alice_key):
+def test_every_model_has_an_admin_page_with_search(staff_client, alice, alice_key):
     for name in [
         "accounts_user",
         "accounts_apikey",
@@ -23,14 +15,14 @@ def test_every_model_has_an_admin_page_with_search(admin_client, alice, alice_ke
         "templates_app_designtemplate",
         "templates_app_image",
     ]:
-        response = admin_client.get(reverse(f"admin:{name}_changelist"), {"q": "alice"})
+        response = staff_client.get(reverse(f"admin:{name}_changelist"), {"q": "alice"})
         assert response.status_code == 200, name
 
 
 @pytest.mark.django_db
-def test_the_grant_credits_action_writes_the_ledger(admin_client, alice):
+def test_the_grant_credits_action_writes_the_ledger(staff_client, alice):
     account = BillingAccount.objects.get(user=alice)
-    response = admin_client.post(
+    response = staff_client.post(
         reverse("admin:billing_billingaccount_changelist"),
         {"action": "grant_credits", "_selected_action": [account.pk], "credits": "10", "reason": "support"},
     )
@@ -39,16 +31,16 @@ def test_the_grant_credits_action_writes_the_ledger(admin_client, alice):
     assert account.balance == 60
     entry = LedgerEntry.objects.filter(account=account).order_by("-id").first()
     assert (entry.amount, entry.balance_after, entry.reason) == (10, 60, "support")
-    assert entry.created_by == "admin:admin@example.com"
+    assert entry.created_by == "admin:staff@example.com"
 
 
 @pytest.mark.django_db
-def test_ledger_rows_and_key_hashes_are_read_only(admin_client, alice, alice_key):
+def test_ledger_rows_and_key_hashes_are_read_only(staff_client, alice, alice_key):
     entry = LedgerEntry.objects.filter(account__user=alice).first()
-    response = admin_client.post(reverse("admin:billing_ledgerentry_change", args=[entry.pk]), {"amount": 1000})
+    response = staff_client.post(reverse("admin:billing_ledgerentry_change", args=[entry.pk]), {"amount": 1000})
     assert response.status_code == 403
-    response = admin_client.post(reverse("admin:billing_ledgerentry_delete", args=[entry.pk]), {"post": "yes"})
+    response = staff_client.post(reverse("admin:billing_ledgerentry_delete", args=[entry.pk]), {"post": "yes"})
     assert response.status_code == 403
     key = alice_key[0]
-    page = admin_client.get(reverse("admin:accounts_apikey_change", args=[key.pk])).content.decode()
+    page = staff_client.get(reverse("admin:accounts_apikey_change", args=[key.pk])).content.decode()
     assert 'name="key_hash"' not in page and key.key_hash in page

@@ -3,8 +3,6 @@ hears only events of images of that mode; each mode sees only its own subscripti
 
 import json
 
-import pytest
-
 from webhooks.models import WebhookDelivery, WebhookSubscription
 
 LIVE_URL = "https://live.example.com/hook"
@@ -30,12 +28,6 @@ def delivered(event_type: str = "image.completed") -> list[tuple[str, str]]:
         (delivery.subscription.public_id, json.loads(delivery.body)["data"]["id"])
         for delivery in WebhookDelivery.objects.filter(event_type=event_type).select_related("subscription")
     ]
-
-
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
 
 
 def test_a_subscription_shows_the_mode_of_the_key_that_made_it(api, sandbox_api):

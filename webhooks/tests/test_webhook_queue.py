@@ -27,12 +27,6 @@ def receiver(settings):
     server.shutdown()
 
 
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
-
-
 def subscribe(api, url, events=("image.completed",)) -> dict:
     response = api.post("/api/v1/webhooks", {"url": url, "events": list(events)}, format="json")
     assert response.status_code == 201, response.content

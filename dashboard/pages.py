@@ -4,49 +4,22 @@ from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import ApiKey, EmailNotVerified
 from billing import ledger, rate_limits, usage
+from dashboard.forms import ImageFilterForm, RerenderForm, WebhookForm
 from lib.errors import InvalidInput
 from templates_app import rendering, services
-from templates_app.forms import ImageFilterForm, RerenderForm, WebhookForm
 from templates_app.models import DesignTemplate, Image
 from webhooks import services as webhooks
 from webhooks.models import WebhookDelivery, WebhookSubscription
-
-
-@require_safe
-@cache_control(public=True, max_age=3600)
-def image_file(request, token: str, filename: str):
-    """A rendered file, public by its unguessable token; gone once the image is deleted."""
-    image = get_object_or_404(Image, file_token=token, status=Image.Status.COMPLETED)
-    if filename != image.filename:
-        raise Http404
-    return file_response(image)
-
-
-def file_response(image: Image) -> FileResponse:
-    """Stream a finished image's file with its content type (Http404 if the file is gone)."""
-    if not image.file:
-        raise Http404
-    try:
-        handle = default_storage.open(image.file.name)
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=rendering.FORMATS[image.format])
-    response["Content-Disposition"] = f'inline; filename="{image.filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
 
 # --- Dashboard pages (server-rendered; docs/dashboard.md) ------------------------
 
@@ -76,7 +49,7 @@ def home(request):
     """The landing page; signed-in users go straight to their overview."""
     if request.user.is_authenticated:
         return redirect("overview")
-    return render(request, "templates_app/home.html")
+    return render(request, "dashboard/home.html")
 
 
 @require_safe
@@ -98,7 +71,7 @@ def overview(request):
         "steps": steps,
         "show_steps": not all(done for _, done, _ in steps),
     }
-    return render(request, "templates_app/overview.html", context)
+    return render(request, "dashboard/overview.html", context)
 
 
 @require_safe
@@ -110,7 +83,7 @@ def template_list(request):
     if search:
         templates = templates.filter(Q(name__icontains=search) | Q(public_id=search))
     page, query = _page(request, templates)
-    return render(request, "templates_app/templates.html", {"page": page, "query": query, "search": search})
+    return render(request, "dashboard/templates.html", {"page": page, "query": query, "search": search})
 
 
 @require_safe
@@ -121,9 +94,7 @@ def image_list(request):
     images = form.filter(Image.objects.filter(owner=request.user).select_related("template"))
     page, query = _page(request, images)
     filtered = any(request.GET.get(name) for name in form.fields)
-    return render(
-        request, "templates_app/images.html", {"form": form, "page": page, "query": query, "filtered": filtered}
-    )
+    return render(request, "dashboard/images.html", {"form": form, "page": page, "query": query, "filtered": filtered})
 
 
 def _rerender_form(image: Image, data=None) -> RerenderForm:
@@ -140,7 +111,7 @@ def _image_page(request, image: Image, form: RerenderForm, status: int = 200):
         "metadata_json": json.dumps(image.metadata, indent=2, ensure_ascii=False),
         "element_names": [element["name"] for element in image.template.elements] if image.template else [],
     }
-    return render(request, "templates_app/image_detail.html", context, status=status)
+    return render(request, "dashboard/image_detail.html", context, status=status)
 
 
 @require_safe
@@ -155,7 +126,7 @@ def image_detail(request, image_id: str):
 def image_status(request, image_id: str):
     """The live status fragment htmx polls while a render is pending; reloads the page when it ends."""
     image = _get_dashboard_image(request.user, image_id)
-    response = render(request, "templates_app/partials/image_status.html", {"image": image})
+    response = render(request, "dashboard/partials/image_status.html", {"image": image})
     if image.status not in (Image.Status.PENDING, Image.Status.RENDERING):
         response["HX-Refresh"] = "true"
     return response
@@ -251,7 +222,7 @@ def usage_page(request):
         "by_template": services.usage_by_template(request.user, since=since),
         "by_key": usage.usage_by_key(request.user, since=since),
     }
-    return render(request, "templates_app/usage.html", context)
+    return render(request, "dashboard/usage.html", context)
 
 
 @require_safe
@@ -301,7 +272,7 @@ def webhook_list(request):
         "query": query,
         "callback_url_example": "https://example.com/hooks/imagior",
     }
-    response = render(request, "templates_app/webhooks.html", context, status=400 if form.errors else 200)
+    response = render(request, "dashboard/webhooks.html", context, status=400 if form.errors else 200)
     if created:
         response["Cache-Control"] = "no-store"
     return response

@@ -17,7 +17,7 @@ from django.test import Client
 from standardwebhooks.webhooks import Webhook
 
 from accounts.models import ApiKey, new_webhook_secret
-from api import quick_start
+from dashboard import docs as quick_start
 from templates_app import services
 from webhooks import services as webhooks
 
@@ -45,13 +45,6 @@ CARD = {
         {"name": "band", "type": "rect", "y": 120, "width": 300, "height": 30, "fill": "#ff0000"},
     ],
 }
-
-
-@pytest.fixture
-def alice_client(alice):
-    client = Client()
-    client.force_login(alice)
-    return client
 
 
 @pytest.fixture

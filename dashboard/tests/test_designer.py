@@ -38,20 +38,6 @@ def close_to(actual, expected, tolerance: int = 10) -> bool:
 
 
 @pytest.fixture
-def alice_client(alice):
-    client = Client()
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
-def bob_client(bob):
-    client = Client()
-    client.force_login(bob)
-    return client
-
-
-@pytest.fixture
 def template(alice):
     return DesignTemplate.objects.create(owner=alice, **clean_template(card()))
 
@@ -95,7 +81,7 @@ def test_preview_is_free_and_leaves_no_image(alice_client, alice, template):
 
 @pytest.mark.django_db
 def test_previews_are_limited_per_user_so_they_are_no_way_around_credits(alice_client, template):
-    from templates_app import designer
+    from dashboard import designer
 
     # Two an hour for the test: a window that cannot turn over while it runs.
     designer.PREVIEW_RATE, original = "2/h", designer.PREVIEW_RATE
@@ -451,3 +437,14 @@ def test_render_test_image_requires_login_and_csrf(client, alice, template):
     strict.force_login(alice)
     assert post_json(strict, url, {}).status_code == 403
     assert not Image.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_designers_json_errors_are_problem_json_like_the_apis(alice_client, template):
+    response = post_json(alice_client, reverse("designer-preview", args=[template.public_id]), {"width": -5})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"].startswith("https://imagior.dev/problems/") and body["status"] == 400
+    assert body["code"] == "validation_error" and body["request_id"]
+    assert body["errors"] and all({"field", "code", "message"} <= set(error) for error in body["errors"])

@@ -3,19 +3,11 @@
 import re
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from accounts.models import ApiKey
 from conftest import client_for
 from templates_app import services
-
-
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
-
 
 CARD = {"name": "Product card", "width": 100, "height": 60, "elements": []}
 

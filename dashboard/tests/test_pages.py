@@ -34,12 +34,6 @@ DASHBOARD_PAGES = [
 
 
 @pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
 def template(alice):
     return services.create_template(owner=alice, data=CARD)
 

@@ -12,19 +12,18 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.core import get_usage
 
 from billing import rate_limits
 from lib.errors import InvalidInput
-from templates_app import previews, rendering, services
+from lib.problems import problem_response
+from templates_app import files, previews, rendering, services
 from templates_app.elements import COMMON, FIELDS, TEMPLATE_FIELDS
 from templates_app.models import DesignTemplate, UserFont
 from templates_app.rendering import fonts
@@ -41,7 +40,7 @@ PREVIEW_RATE = "60/m"  # per user
 
 
 def gallery_url() -> str:
-    """The dashboard's template gallery (templates_app/views.py)."""
+    """The dashboard's template gallery (dashboard/pages.py)."""
     return reverse("dash-templates")
 
 
@@ -51,14 +50,19 @@ def json_login_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return _errors([{"field": "", "code": "authentication_required", "message": "Log in again."}], status=401)
+            return _errors(
+                request, [{"field": "", "code": "authentication_required", "message": "Log in again."}], status=401
+            )
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def _errors(errors: list[dict], status: int = 400) -> JsonResponse:
-    return JsonResponse({"errors": errors}, status=status)
+def _errors(request, errors: list[dict], status: int = 400) -> JsonResponse:
+    """A problem+json answer like the API's (lib/problems.py); the page reads its `errors`."""
+    code = errors[0]["code"] if len(errors) == 1 else "validation_error"
+    detail = errors[0]["message"] if len(errors) == 1 else "The template has invalid fields."
+    return problem_response(request, status, code, detail, errors)
 
 
 def _json_body(request):
@@ -160,7 +164,7 @@ def designer(request, template_id: str):
     languages = [("curl", "curl"), ("python", "Python (requests)"), ("javascript", "JavaScript (fetch)")]
     return render(
         request,
-        "templates_app/designer.html",
+        "dashboard/designer.html",
         {"template": template, "config": config, "snippet_languages": languages},
     )
 
@@ -196,7 +200,7 @@ def new_template(request):
                 return redirect("designer", template.public_id)
     return render(
         request,
-        "templates_app/new_template.html",
+        "dashboard/new_template.html",
         {
             "presets": SIZE_PRESETS,
             "values": values,
@@ -244,7 +248,7 @@ def delete_template(request, template_id: str):
         services.delete_template(template=template)
         messages.success(request, f"Deleted “{name}”.")
         return redirect(gallery_url())
-    return render(request, "templates_app/delete_template.html", {"template": template, "gallery_url": gallery_url()})
+    return render(request, "dashboard/delete_template.html", {"template": template, "gallery_url": gallery_url()})
 
 
 @login_required
@@ -252,28 +256,8 @@ def delete_template(request, template_id: str):
 def thumbnail(request, template_id: str):
     """The owner's view of a template's thumbnail (the gallery's <img>)."""
     template = services.get_template_for(request.user, template_id)
-    response = _thumbnail_response(template)
+    response = files.thumbnail_response(template)
     response["Cache-Control"] = "private, max-age=60"
-    return response
-
-
-@require_safe
-@cache_control(public=True, max_age=86400)
-def public_thumbnail(request, token: str, filename: str):
-    """A thumbnail by its unguessable path (the API's `preview_url`); changes with every version."""
-    template = get_object_or_404(DesignTemplate, thumbnail=f"thumbnails/{token}/{filename}")
-    return _thumbnail_response(template)
-
-
-def _thumbnail_response(template: DesignTemplate) -> FileResponse:
-    if not template.thumbnail:
-        raise Http404
-    try:
-        handle = default_storage.open(template.thumbnail.name)
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/png")
-    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -290,6 +274,7 @@ def preview(request, template_id: str):
     usage = get_usage(request, group="designer-preview", key="user", rate=PREVIEW_RATE, increment=True)
     if usage and usage["should_limit"]:
         response = _errors(
+            request,
             [{"field": "body", "code": "rate_limited", "message": "Too many previews this minute; wait a moment."}],
             status=429,
         )
@@ -297,14 +282,16 @@ def preview(request, template_id: str):
         return response
     data = _json_body(request)
     if not isinstance(data, dict):
-        return _errors([{"field": "body", "code": "invalid_json", "message": "Send the template as a JSON object."}])
+        return _errors(
+            request, [{"field": "body", "code": "invalid_json", "message": "Send the template as a JSON object."}]
+        )
     try:
         result = previews.render_preview(user=request.user, template=template, data=data)
     except InvalidInput as exc:
-        return _errors(exc.errors)
+        return _errors(request, exc.errors)
     except rendering.RenderError as exc:
         element = getattr(exc, "element", None)
-        return _errors([{"field": _element_path(data, element), "code": exc.code, "message": exc.message}])
+        return _errors(request, [{"field": _element_path(data, element), "code": exc.code, "message": exc.message}])
     response = HttpResponse(result.content, content_type="image/png")
     response["Cache-Control"] = "no-store"
     response["X-Preview-Scale"] = f"{result.width / max(1, data.get('width') or 1):.4f}"
@@ -326,7 +313,9 @@ def save(request, template_id: str):
     template = services.get_template_for(request.user, template_id)
     data = _json_body(request)
     if not isinstance(data, dict):
-        return _errors([{"field": "body", "code": "invalid_json", "message": "Send the template as a JSON object."}])
+        return _errors(
+            request, [{"field": "body", "code": "invalid_json", "message": "Send the template as a JSON object."}]
+        )
     expected = data.pop("version", None)
     if request.headers.get("X-Overwrite") or not isinstance(expected, int):
         expected = None  # "save again to overwrite it"
@@ -337,9 +326,9 @@ def save(request, template_id: str):
             f"This template was changed elsewhere (now version {conflict.current}, you edited {expected}). "
             "Reload to see the other change, or save again to overwrite it."
         )
-        return _errors([{"field": "version", "code": "version_conflict", "message": message}], status=409)
+        return _errors(request, [{"field": "version", "code": "version_conflict", "message": message}], status=409)
     except InvalidInput as exc:
-        return _errors(exc.errors)
+        return _errors(request, exc.errors)
     return JsonResponse({"template": template_body(template)})
 
 
@@ -356,12 +345,12 @@ def render_test_image(request, template_id: str):
     expected = data.get("version") if isinstance(data, dict) else None
     if expected is not None and expected != template.version:
         message = f"The saved template is version {template.version}, not {expected}: save, then render."
-        return _errors([{"field": "version", "code": "version_conflict", "message": message}], status=409)
+        return _errors(request, [{"field": "version", "code": "version_conflict", "message": message}], status=409)
     try:
         # Counted with the account's test keys (billing/rate_limits.py): the dashboard adds no budget.
         rate_limits.count(request, request.user, sandbox=True)
     except rate_limits.RateLimited as over:
-        response = _errors([{"field": "body", "code": "rate_limited", "message": str(over)}], status=429)
+        response = _errors(request, [{"field": "body", "code": "rate_limited", "message": str(over)}], status=429)
         response["Retry-After"] = over.headers["Retry-After"]
         return response
     try:
@@ -369,7 +358,7 @@ def render_test_image(request, template_id: str):
             owner=request.user, template_id=template.public_id, sandbox=True, charged_by="dashboard"
         )
     except InvalidInput as exc:
-        return _errors(exc.errors)
+        return _errors(request, exc.errors)
     except rendering.RenderError as exc:
         element = getattr(exc, "element", None)
         field = _element_path(template_body(template), element)

@@ -7,12 +7,6 @@ import pytest
 from accounts.models import ApiKey
 
 
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
-
-
 def test_the_home_page_invites_anonymous_visitors_to_sign_up_or_log_in(client, db):
     response = client.get("/")
     assert response.status_code == 200

@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from accounts.models import ApiKey
-from api.errors import PROBLEMS
+from lib.problems import PROBLEMS
 from templates_app.elements import PRIMARY_FIELD
 from templates_app.models import DesignTemplate, Image
 
@@ -135,7 +135,7 @@ def quick_start(request):
         "problems": PROBLEMS,
         "base": base,
     }
-    return render(request, "api/quick_start.html", context)
+    return render(request, "dashboard/quick_start.html", context)
 
 
 def modifications_for(elements: list[dict]) -> list[dict]:
