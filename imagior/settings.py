@@ -216,9 +216,11 @@ SPECTACULAR_SETTINGS = {
 # thread without limits: for debugging only.
 RENDER_WORKERS = env.int("RENDER_WORKERS", default=os.cpu_count() or 1)
 RENDER_TIMEOUT_SECONDS = env.float("RENDER_TIMEOUT_SECONDS", default=20.0)
-# How long the first request with an Idempotency-Key holds it (docs/api.md): longer
-# than any request runs (a render with its fetches); a request that died lets go then.
-IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=120)
+# How long the first request with an Idempotency-Key holds it (docs/api.md); a request
+# that died lets go then. Longer than any request runs: a synchronous render waits for
+# a render worker up to three budgets (twice if the worker dies before starting),
+# renders within one and fetches its images first (10 s). Eight budgets, at least 2 min.
+IDEMPOTENCY_LEASE_SECONDS = env.int("IDEMPOTENCY_LEASE_SECONDS", default=int(max(120, 8 * RENDER_TIMEOUT_SECONDS)))
 RENDER_MEMORY_MB = env.int("RENDER_MEMORY_MB", default=1024)
 RENDER_IN_PROCESS = env.bool("RENDER_IN_PROCESS", default=False)
 

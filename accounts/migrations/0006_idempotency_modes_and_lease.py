@@ -18,6 +18,14 @@ def mark_sandbox_answers(apps, schema_editor):
             IdempotencyRecord.objects.filter(pk=record.pk).update(sandbox=True)
 
 
+def keep_one_record_per_key(apps, schema_editor):
+    """Backwards: one record per (user, key) again; where both modes hold one, the live one stays."""
+    IdempotencyRecord = apps.get_model("accounts", "IdempotencyRecord")
+    for record in IdempotencyRecord.objects.filter(sandbox=True).iterator():
+        if IdempotencyRecord.objects.filter(user_id=record.user_id, key=record.key, sandbox=False).exists():
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -39,7 +47,7 @@ class Migration(migrations.Migration):
             name='sandbox',
             field=models.BooleanField(default=False),
         ),
-        migrations.RunPython(mark_sandbox_answers, migrations.RunPython.noop),
+        migrations.RunPython(mark_sandbox_answers, keep_one_record_per_key),
         migrations.AddConstraint(
             model_name='idempotencyrecord',
             constraint=models.UniqueConstraint(fields=('user', 'sandbox', 'key'), name='idempotency_one_record_per_mode_and_key'),
