@@ -29,7 +29,7 @@ class ApiProblem(exceptions.APIException):
 
 
 def _flatten(detail, prefix: str = "") -> list[dict]:
-    """DRF's nested error dicts as the flat {"field", "code", "message"} list of SPEC §3."""
+    """DRF's nested error dicts as the flat {"field", "code", "message"} list of docs/api.md."""
     if isinstance(detail, dict):
         items = []
         for key, value in detail.items():

@@ -46,12 +46,8 @@ def count_failure(request) -> None:
 def _enforce(request, usage: dict | None, message: str, over: bool = False) -> dict:
     if usage is None:  # limits disabled
         return {}
-    reset = max(1, usage["time_left"])
-    headers = {
-        "RateLimit-Limit": str(usage["limit"]),
-        "RateLimit-Remaining": str(max(0, usage["limit"] - usage["count"])),
-        "RateLimit-Reset": str(reset),
-    }
+    headers = rate_limits.headers_for(usage)
+    reset = headers["RateLimit-Reset"]
     # Kept on the Django request so every response, errors included, carries them.
     getattr(request, "_request", request).rate_limit_headers = headers
     if over or usage["should_limit"]:

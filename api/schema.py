@@ -32,7 +32,7 @@ from webhooks.models import WebhookSubscription
 # --- Problems (RFC 9457) --------------------------------------------------------
 
 
-# Every `code` a problem may carry (SPEC §3), in one enum: ProblemCodeEnum.
+# Every `code` a problem may carry (docs/api.md), in one enum: ProblemCodeEnum.
 PROBLEM_CODES = list(TITLES)
 
 
@@ -58,7 +58,7 @@ def _problem(description: str) -> OpenApiResponse:
     return OpenApiResponse(ProblemSerializer, description=description)
 
 
-# One reusable answer per status, with the `code`s it may carry (SPEC §3).
+# One reusable answer per status, with the `code`s it may carry (docs/api.md).
 PROBLEMS = {
     400: _problem(
         "`invalid_json` (the body is not JSON), `validation_error` (with `errors`: fields and what is "

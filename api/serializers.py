@@ -1,4 +1,4 @@
-"""Input shapes checked at the edge, and the output shapes of SPEC §4–§6."""
+"""Input shapes checked at the edge, and the output shapes of docs/api.md."""
 
 import json
 

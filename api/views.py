@@ -1,7 +1,6 @@
 """Every /api/v1/ endpoint: parse, call one domain function, serialise."""
 
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -242,6 +241,7 @@ class ImageEdit(GenericAPIView):
         params.is_valid(raise_exception=True)
         data = params.validated_data
         image, balance = services.edit_image(
+            owner=request.user,
             api_key=request.auth,
             image_id=image_id,
             modifications=data["modifications"],
@@ -263,10 +263,10 @@ class ImageDetail(GenericAPIView):
     required_scopes = {"GET": "images:read", "DELETE": "images:write"}
 
     def get(self, request, image_id: str):
-        return Response(ImageSerializer(services.get_image_for(request.auth, image_id)).data)
+        return Response(ImageSerializer(services.get_image_for(request.user, image_id, api_key=request.auth)).data)
 
     def delete(self, request, image_id: str):
-        services.delete_image(image=services.get_image_for(request.auth, image_id))
+        services.delete_image(image=services.get_image_for(request.user, image_id, api_key=request.auth))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -426,7 +426,7 @@ class WebhookDetail(GenericAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _get(self, request, webhook_id: str) -> WebhookSubscription:
-        return get_object_or_404(WebhookSubscription.objects.for_key(request.auth), public_id=webhook_id)
+        return webhooks.get_subscription_for(request.user, webhook_id, api_key=request.auth)
 
 
 @extend_schema_view(

@@ -38,15 +38,20 @@ def count(request, user, *, sandbox: bool) -> dict:
     )
     if usage is None:  # rate limiting disabled
         return {}
-    reset = max(1, usage["time_left"])
-    headers = {
-        "RateLimit-Limit": str(usage["limit"]),
-        "RateLimit-Remaining": str(max(0, usage["limit"] - usage["count"])),
-        "RateLimit-Reset": str(reset),
-    }
+    headers = headers_for(usage)
+    reset = headers["RateLimit-Reset"]
     if usage["should_limit"]:
         kind = "test keys and dashboard test renders" if sandbox else "live keys and live dashboard renders"
         raise RateLimited(
-            f"Too many requests this minute for this account's {kind}.", {**headers, "Retry-After": str(reset)}
+            f"Too many requests this minute for this account's {kind}.", {**headers, "Retry-After": reset}
         )
     return headers
+
+
+def headers_for(usage: dict) -> dict:
+    """The RateLimit-* headers of a django-ratelimit usage (every API answer carries them)."""
+    return {
+        "RateLimit-Limit": str(usage["limit"]),
+        "RateLimit-Remaining": str(max(0, usage["limit"] - usage["count"])),
+        "RateLimit-Reset": str(max(1, usage["time_left"])),
+    }

@@ -73,7 +73,7 @@ def _json_body(request):
 
 
 def field_table() -> dict:
-    """SPEC §4's element fields as the designer's properties panel reads them (elements.FIELDS)."""
+    """The element fields (docs/designer.md) as the designer's properties panel reads them (elements.FIELDS)."""
 
     def describe(spec):
         return {

@@ -305,7 +305,7 @@ def _javascript(method, url, body, headers, *, then, base) -> str:
 
 
 def signed_url_example(*, base: str, template_id: str, modifications: list[dict]) -> dict:
-    """The signed /i/… URL recipe (SPEC §5) in Python and Node, with the secret as a placeholder."""
+    """The signed /i/… URL recipe (docs/api.md) in Python and Node, with the secret as a placeholder."""
     params = {}
     for modification in modifications:
         value = next(v for k, v in modification.items() if k != "name")

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -25,15 +25,6 @@ from webhooks.models import WebhookDelivery, WebhookSubscription
 
 DASHBOARD_PAGE_SIZE = 24
 USAGE_RANGES = (7, 30, 90)
-
-
-def _get_dashboard_image(user, public_id: str) -> Image:
-    """The user's image (live or test) with this id; 404 for anything else, another account's included."""
-    return get_object_or_404(Image.objects.select_related("template", "source_image"), owner=user, public_id=public_id)
-
-
-def _get_subscription_for(user, public_id: str) -> WebhookSubscription:
-    return get_object_or_404(WebhookSubscription, owner=user, public_id=public_id)
 
 
 def _page(request, queryset, size: int = DASHBOARD_PAGE_SIZE):
@@ -117,7 +108,7 @@ def _image_page(request, image: Image, form: RerenderForm, status: int = 200):
 @require_safe
 @login_required
 def image_detail(request, image_id: str):
-    image = _get_dashboard_image(request.user, image_id)
+    image = services.get_image_for(request.user, image_id)
     return _image_page(request, image, _rerender_form(image))
 
 
@@ -125,7 +116,7 @@ def image_detail(request, image_id: str):
 @login_required
 def image_status(request, image_id: str):
     """The live status fragment htmx polls while a render is pending; reloads the page when it ends."""
-    image = _get_dashboard_image(request.user, image_id)
+    image = services.get_image_for(request.user, image_id)
     response = render(request, "dashboard/partials/image_status.html", {"image": image})
     if image.status not in (Image.Status.PENDING, Image.Status.RENDERING):
         response["HX-Refresh"] = "true"
@@ -136,7 +127,7 @@ def image_status(request, image_id: str):
 @login_required
 def image_rerender(request, image_id: str):
     """A new image from the same template with these modifications; costs like an API render."""
-    image = _get_dashboard_image(request.user, image_id)
+    image = services.get_image_for(request.user, image_id)
     form = _rerender_form(image, request.POST)
     if not form.is_valid():
         return _image_page(request, image, form, status=400)
@@ -152,17 +143,12 @@ def image_rerender(request, image_id: str):
         response["Retry-After"] = over.headers["Retry-After"]
         return response
     try:
-        new_image, _ = services.render_image(
+        new_image, _ = services.edit_image(
             owner=request.user,
-            template_id=image.template_public_id,
-            sandbox=image.sandbox,
+            image_id=image.public_id,
             modifications=form.cleaned_data["modifications"],
             fmt=form.cleaned_data["format"],
-            scale=image.scale,
-            quality=image.quality,
-            metadata=image.metadata,
             run_async=form.cleaned_data["run_async"],
-            source_image=image,
         )
     except InvalidInput as exc:
         for error in exc.errors:
@@ -187,7 +173,7 @@ def image_rerender(request, image_id: str):
 @require_POST
 @login_required
 def image_delete(request, image_id: str):
-    image = _get_dashboard_image(request.user, image_id)
+    image = services.get_image_for(request.user, image_id)
     cancelled = services.delete_image(image=image)
     refund = " Its render was cancelled and refunded." if cancelled and image.credits_used else ""
     messages.success(request, f"Image {image_id} is deleted; its URL no longer works.{refund}")
@@ -281,7 +267,7 @@ def webhook_list(request):
 @require_POST
 @login_required
 def webhook_delete(request, webhook_id: str):
-    subscription = _get_subscription_for(request.user, webhook_id)
+    subscription = webhooks.get_subscription_for(request.user, webhook_id)
     cancelled = webhooks.delete_subscription(subscription)
     note = f" {cancelled} pending deliveries were cancelled." if cancelled else ""
     messages.success(request, f"Deliveries to {subscription.url} are stopped.{note}")
@@ -291,7 +277,7 @@ def webhook_delete(request, webhook_id: str):
 @require_POST
 @login_required
 def webhook_enable(request, webhook_id: str):
-    subscription = _get_subscription_for(request.user, webhook_id)
+    subscription = webhooks.get_subscription_for(request.user, webhook_id)
     webhooks.enable_subscription(subscription)
     messages.success(request, f"{subscription.url} receives events again.")
     return redirect("dash-webhooks")
@@ -300,7 +286,7 @@ def webhook_enable(request, webhook_id: str):
 @require_POST
 @login_required
 def webhook_test(request, webhook_id: str):
-    subscription = _get_subscription_for(request.user, webhook_id)
+    subscription = webhooks.get_subscription_for(request.user, webhook_id)
     if webhooks.send_test_event(subscription) is None:
         messages.error(request, f"{subscription.url} is disabled: re-enable it first.")
     else:
@@ -311,9 +297,7 @@ def webhook_test(request, webhook_id: str):
 @require_POST
 @login_required
 def delivery_redeliver(request, message_id: str):
-    delivery = get_object_or_404(
-        WebhookDelivery.objects.select_related("subscription"), owner=request.user, message_id=message_id
-    )
+    delivery = webhooks.get_delivery_for(request.user, message_id)
     if webhooks.redeliver(delivery):
         messages.success(request, f"Delivery {message_id} is sent again.")
     else:

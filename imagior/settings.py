@@ -33,7 +33,7 @@ else:
 _host = env("HOST", default="127.0.0.1")
 _public_host = "127.0.0.1" if _host in ("0.0.0.0", "::") else _host  # noqa: S104 (a comparison)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", _public_host])
-# Absolute base of image URLs (SPEC §1).
+# Absolute base of image URLs (README.md).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default=f"http://{_public_host}:{env('PORT', default='8000')}").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[PUBLIC_BASE_URL])
 
@@ -167,9 +167,9 @@ TASKS = {
 }
 WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = env.int("WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT", default=2)
 
-# JSON bodies above 1 MB are refused with 413 (SPEC §8).
+# JSON bodies above 1 MB are refused with 413 (docs/rendering.md).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
-# Uploaded files (fonts) may be up to 10 MB (SPEC §4).
+# Uploaded files (fonts) may be up to 10 MB (docs/designer.md).
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
 REST_FRAMEWORK = {
@@ -263,14 +263,14 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Imagior <no-reply@imagior.dev>")
 
 # How many reverse proxies in front of us append to X-Forwarded-For; 0 trusts
-# only REMOTE_ADDR (SPEC §7).
+# only REMOTE_ADDR (docs/api.md).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # An API key's last_used_at is written at most this often (seconds).
 API_KEY_LAST_USED_RESOLUTION = env.int("API_KEY_LAST_USED_RESOLUTION", default=300)
 
 # Remote image `src` URLs may reach private, loopback and other non-public addresses
-# (SPEC §8). For local development and tests only: never set it in production.
+# (docs/rendering.md). For local development and tests only: never set it in production.
 ALLOW_PRIVATE_FETCH = env.bool("ALLOW_PRIVATE_FETCH", default=False)
 
 LOGGING = {

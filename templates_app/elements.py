@@ -1,6 +1,6 @@
 """What a design template may contain, and how modifications apply to it.
 
-One table (`FIELDS`) describes every element field of SPEC §4: its kind, limits
+One table (`FIELDS`) describes every element field of docs/designer.md: its kind, limits
 and default. Validation, defaults, the modification shapes and (later) the JSON
 Schema of a template are all read off that table. Pure code: no ORM.
 """

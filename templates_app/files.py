@@ -20,17 +20,23 @@ def image_file(request, token: str, filename: str):
     return file_response(image)
 
 
-def file_response(image: Image) -> FileResponse:
-    """Stream a finished image's file with its content type (Http404 if the file is gone)."""
-    if not image.file:
+def stored_file(file, content_type: str) -> FileResponse:
+    """Stream a stored file (Http404 if there is none or it is gone from the storage)."""
+    if not file:
         raise Http404
     try:
-        handle = default_storage.open(image.file.name)
+        handle = default_storage.open(file.name)
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type=rendering.FORMATS[image.format])
-    response["Content-Disposition"] = f'inline; filename="{image.filename}"'
+    response = FileResponse(handle, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def file_response(image: Image) -> FileResponse:
+    """Stream a finished image's file with its content type."""
+    response = stored_file(image.file, rendering.FORMATS[image.format])
+    response["Content-Disposition"] = f'inline; filename="{image.filename}"'
     return response
 
 
@@ -43,12 +49,4 @@ def public_thumbnail(request, token: str, filename: str):
 
 
 def thumbnail_response(template: DesignTemplate) -> FileResponse:
-    if not template.thumbnail:
-        raise Http404
-    try:
-        handle = default_storage.open(template.thumbnail.name)
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type="image/png")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file(template.thumbnail, "image/png")

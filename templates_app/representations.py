@@ -1,4 +1,4 @@
-"""The public JSON shape of an image (SPEC §5), shared by the API and webhook payloads."""
+"""The public JSON shape of an image (docs/api.md), shared by the API and webhook payloads."""
 
 from lib.timestamps import iso_z
 from templates_app.models import Image

@@ -33,13 +33,16 @@ def get_template_for(user, public_id: str, *, api_key=None) -> DesignTemplate:
     return get_object_or_404(DesignTemplate, owner=user, public_id=public_id)
 
 
-def get_image_for(api_key, public_id: str) -> Image:
-    """The image with this id if the key may see it (same owner, same live/test mode); else Http404."""
-    return get_object_or_404(Image.objects.for_key(api_key), public_id=public_id)
+def get_image_for(owner, public_id: str, *, api_key=None) -> Image:
+    """The owner's image with this id, the one getter of the API and the dashboard; Http404
+    for anything else, another account's included. With `api_key`, only what that key may
+    see: its mode (live or sandbox) and its allowed templates."""
+    images = Image.objects.for_key(api_key) if api_key is not None else Image.objects.filter(owner=owner)
+    return get_object_or_404(images.select_related("template", "source_image"), public_id=public_id)
 
 
 def create_template(*, owner, data: dict) -> DesignTemplate:
-    """Validate `data` (SPEC §4) and save a new template (its thumbnail follows in the background)."""
+    """Validate `data` (docs/designer.md) and save a new template (its thumbnail follows in the background)."""
     template = DesignTemplate.objects.create(owner=owner, **clean_template(data))
     _refresh_thumbnail_later(template)
     return template
@@ -320,8 +323,9 @@ def fail_stuck_renders(*, now=None) -> int:
 
 def edit_image(
     *,
-    api_key,
+    owner,
     image_id: str,
+    api_key=None,
     modifications=None,
     fmt: str | None = None,
     scale: float | None = None,
@@ -330,13 +334,15 @@ def edit_image(
     callback_url: str | None = None,
 ) -> tuple[Image, int]:
     """A new image from the original's template with `modifications` merged over the
-    original's, in the original's format, scale and quality unless given; costs like a render."""
-    original = get_image_for(api_key, image_id)
+    original's, in the original's mode, format, scale and quality unless given; costs like
+    a render. The API's edit (with its key) and the dashboard's re-render (without) both."""
+    original = get_image_for(owner, image_id, api_key=api_key)
     if original.template_id is None:
         raise Http404("The original image's template was deleted.")
     return render_image(
-        owner=api_key.user,
+        owner=owner,
         api_key=api_key,
+        sandbox=original.sandbox,
         template_id=original.template_public_id,
         modifications=merge_modifications(original.modifications, modifications),
         fmt=fmt or original.format,

@@ -1,4 +1,4 @@
-"""Signed image URLs (SPEC §5): `/i/{template}.{ext}?{modifications}&sig={hex}`.
+"""Signed image URLs (docs/api.md): `/i/{template}.{ext}?{modifications}&sig={hex}`.
 
 For `<img>` and `<meta property="og:image">` tags: no key in the page. The
 signature is the hex HMAC-SHA256, keyed with the template owner's URL-signing

@@ -58,3 +58,12 @@ def test_nothing_runs_cairosvg_unsafe():
         for node in ast.walk(tree):
             if isinstance(node, ast.keyword) and node.arg in ("unsafe", "url"):
                 pytest.fail(f"{path.name} passes {node.arg}= to a call")
+
+
+def test_no_test_module_imports_another():
+    """Shared test helpers live in conftest files or helper modules (pixels.py, ink.py), not in test modules."""
+    for path in ROOT.rglob("test_*.py"):
+        if ".venv" in path.parts:
+            continue
+        for module in imported_modules(path):
+            assert not module.split(".")[-1].startswith("test_"), f"{path.relative_to(ROOT)} imports {module}"

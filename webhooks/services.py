@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
@@ -58,6 +59,22 @@ def endpoint_of(url: str) -> str:
     except ValueError:
         port = None
     return (f"{host}:{port}" if port else host)[:270]
+
+
+def get_subscription_for(owner, public_id: str, *, api_key=None) -> WebhookSubscription:
+    """The owner's subscription with this id, for the API (only its key's mode) and the
+    dashboard (either mode); Http404 for anything else, another account's included."""
+    subscriptions = (
+        WebhookSubscription.objects.for_key(api_key)
+        if api_key is not None
+        else WebhookSubscription.objects.filter(owner=owner)
+    )
+    return get_object_or_404(subscriptions, public_id=public_id)
+
+
+def get_delivery_for(owner, message_id: str) -> WebhookDelivery:
+    """The owner's delivery with this message id; Http404 for anything else."""
+    return get_object_or_404(WebhookDelivery.objects.select_related("subscription"), owner=owner, message_id=message_id)
 
 
 def create_subscription(*, owner, url: str, events: list[str], mode: str = "live") -> WebhookSubscription:

@@ -3,6 +3,7 @@
 import base64
 import io
 
+from django.test import Client
 from PIL import Image as PILImage
 
 
@@ -24,3 +25,9 @@ def dark_pixels_in(image: PILImage.Image, box: tuple[int, int, int, int], thresh
     """How many pixels in `box` (left, top, right, bottom) are darker than `threshold`."""
     region = image.crop(box).convert("L")
     return sum(1 for value in region.get_flattened_data() if value < threshold)
+
+
+def fetch(url: str):
+    """GET an image URL anonymously, as a browser would."""
+    path = url.removeprefix("https://img.example.test")
+    return Client().get(path)

@@ -1,8 +1,7 @@
 import jsonschema
 import pytest
 
-from api.tests.pixels import close_to, open_image, png_data_uri
-from api.tests.test_images_api import fetch
+from api.tests.pixels import close_to, fetch, open_image, png_data_uri
 from billing.models import BillingAccount
 
 CARD = {

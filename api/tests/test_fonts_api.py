@@ -2,8 +2,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from api.tests.fontfiles import square_font
-from api.tests.pixels import dark_pixels_in, open_image
-from api.tests.test_images_api import fetch
+from api.tests.pixels import dark_pixels_in, fetch, open_image
 from templates_app.models import UserFont
 
 

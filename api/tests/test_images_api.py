@@ -1,8 +1,7 @@
 import pytest
 import zxingcpp
-from django.test import Client
 
-from api.tests.pixels import close_to, dark_pixels_in, open_image, png_data_uri
+from api.tests.pixels import close_to, dark_pixels_in, fetch, open_image, png_data_uri
 from billing.models import BillingAccount, LedgerEntry
 from templates_app.models import Image
 
@@ -47,12 +46,6 @@ def template(api):
     response = api.post("/api/v1/templates", EVERYTHING, format="json")
     assert response.status_code == 201
     return response.json()
-
-
-def fetch(url: str):
-    """GET an image URL anonymously, as a browser would."""
-    path = url.removeprefix("https://img.example.test")
-    return Client().get(path)
 
 
 def render(client, template, **body):

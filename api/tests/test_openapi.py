@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 SCHEMA_URL = "/api/v1/openapi.json"
 PROBLEM = "#/components/schemas/Problem"
-# Every code of SPEC §3's error table.
+# Every code of the error table in docs/api.md.
 SPEC_CODES = {
     "invalid_json",
     "validation_error",

@@ -7,8 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image as PILImage
 
-from api.tests.pixels import close_to, open_image
-from api.tests.test_images_api import fetch
+from api.tests.pixels import close_to, fetch, open_image
 from billing.models import BillingAccount
 from lib import fetch as fetcher
 from templates_app.models import Image

@@ -23,7 +23,7 @@ from webhooks import services as webhooks
 
 URL = "/dashboard/docs"
 NODE = shutil.which("node")
-# SPEC §3, copied by hand: the page must show every one of these.
+# docs/api.md, copied by hand: the page must show every one of these.
 SPEC_CODES = {
     400: ["invalid_json", "validation_error", "unknown_element", "image_fetch_failed", "output_too_large"],
     401: ["authentication_required", "invalid_api_key"],

@@ -18,7 +18,7 @@ from PIL import Image, ImageOps
 
 from .errors import ImageFetchError
 
-MAX_SOURCE_BYTES = 10 * 1024 * 1024  # same budget as a remote fetch (SPEC §8)
+MAX_SOURCE_BYTES = 10 * 1024 * 1024  # same budget as a remote fetch (docs/rendering.md)
 MAX_SOURCE_PIXELS = 40_000_000
 ALLOWED_FORMATS = frozenset({"PNG", "JPEG", "WEBP", "GIF", "BMP"})
 

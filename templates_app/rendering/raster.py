@@ -51,11 +51,6 @@ def check_output_size(width: int, height: int, scale: float) -> None:
         )
 
 
-def naive_svg2png(svg: bytes) -> bytes:
-    """CairoSVG's own `svg2png` on a whole SVG: the baseline `make bench` compares against."""
-    return cairosvg.svg2png(bytestring=svg)
-
-
 def _refuse_external(url: str, resource_type: str) -> bytes:
     # Our SVG only ever references data: URIs it built itself; anything else is refused,
     # including the file:// URLs CairoSVG derives from relative hrefs.

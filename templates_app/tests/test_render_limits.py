@@ -1,5 +1,5 @@
 """Hard limits on renders: hostile documents fail cleanly in their worker process,
-and the next render on the same server works (SPEC §8, issue 3 item 5)."""
+and the next render on the same server works (docs/rendering.md)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from fontTools.pens.t2CharStringPen import T2CharStringPen
 from fontTools.ttLib import TTCollection, TTFont
 
 from templates_app.rendering import RenderError, build_svg, fonts, inspect_font, render, text
-from templates_app.tests.test_rendering_text import (
+from templates_app.tests.ink import (
     HEIGHT,
     WIDTH,
     assert_inside_box,

@@ -22,6 +22,7 @@ from templates_app.rendering import (
     check_sources,
     render,
 )
+from templates_app.tests import ink
 
 COMMON = {"rotation": 0, "opacity": 1, "hidden": False}
 
@@ -93,36 +94,8 @@ def qr_element(**overrides) -> dict:
 
 
 def text_element(**overrides) -> dict:
-    element = {
-        "name": "title",
-        "type": "text",
-        "x": 10,
-        "y": 10,
-        "width": 180,
-        "height": 80,
-        **COMMON,
-    }
-    element.update(
-        {
-            "text": "Hello",
-            "font_family": "Inter",
-            "font_size": 32,
-            "font_weight": 400,
-            "italic": False,
-            "color": "#000000",
-            "align": "left",
-            "vertical_align": "top",
-            "line_height": 1.2,
-            "letter_spacing": 0,
-            "text_transform": "none",
-            "fit": "shrink",
-            "min_font_size": 8,
-            "max_lines": None,
-            "background_color": None,
-        }
-    )
-    element.update(overrides)
-    return element
+    """The text-rendering tests' full text element, placed for this file's canvas."""
+    return ink.text_element(**{"x": 10, "y": 10, "width": 180, "height": 80, **overrides})
 
 
 def document(

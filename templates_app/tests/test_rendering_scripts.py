@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from templates_app.rendering import fonts, text
-from templates_app.tests.test_rendering_text import (
+from templates_app.tests.ink import (
     BOX,
     assert_inside_box,
     draw,

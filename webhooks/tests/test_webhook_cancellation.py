@@ -13,15 +13,6 @@ from standardwebhooks.webhooks import Webhook
 
 from webhooks import services as webhooks
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
-from webhooks.tests.receiver import start_receiver
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.ALLOW_PRIVATE_FETCH = True  # the receiver listens on loopback
-    receiver, server = start_receiver()
-    yield receiver
-    server.shutdown()
 
 
 def subscribe(api, url):

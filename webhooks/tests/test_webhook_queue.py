@@ -14,17 +14,8 @@ from conftest import BOX_AND_TITLE
 from lib import fetch
 from webhooks import services as webhooks
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
-from webhooks.tests.receiver import start_receiver
 
 QUEUES = ["default", "renders", "webhooks"]
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.ALLOW_PRIVATE_FETCH = True  # the receiver listens on loopback
-    receiver, server = start_receiver()
-    yield receiver
-    server.shutdown()
 
 
 def subscribe(api, url, events=("image.completed",)) -> dict:

@@ -11,15 +11,6 @@ from conftest import BOX_AND_TITLE
 from templates_app.models import Image
 from webhooks import services as webhooks
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
-from webhooks.tests.receiver import start_receiver
-
-
-@pytest.fixture
-def receiver(settings):
-    settings.ALLOW_PRIVATE_FETCH = True  # the receiver listens on loopback
-    receiver, server = start_receiver()
-    yield receiver
-    server.shutdown()
 
 
 @pytest.fixture
