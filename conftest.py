@@ -6,6 +6,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ApiKey, User
 from billing import ledger
+from billing.models import BillingAccount
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +45,11 @@ def make_user(email: str, credits: int | None = None) -> User:
     if credits is not None:
         ledger.set_balance(user, balance=credits, reason="test setup")
     return user
+
+
+def balance(user) -> int:
+    """The user's credit balance as stored now."""
+    return BillingAccount.objects.get(user=user).balance
 
 
 def client_for(raw_key: str) -> APIClient:

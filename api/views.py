@@ -38,7 +38,7 @@ from api.serializers import (
 )
 from billing import ledger, usage
 from templates_app import rendering, services
-from templates_app.models import DesignTemplate, Image, UserFont
+from templates_app.models import DesignTemplate, Image
 from templates_app.schema import modifications_schema
 from webhooks import services as webhooks
 from webhooks.models import WebhookSubscription
@@ -308,17 +308,18 @@ class FontList(GenericAPIView):
     parser_classes = [MultiPartParser]
 
     def get(self, request):
-        uploads: dict[str, dict] = {}
-        for font in UserFont.objects.filter(owner=request.user):
-            family = uploads.setdefault(
-                font.family.casefold(),
-                {"family": font.family, "kind": "account", "weights": [], "italic": False, "files": []},
-            )
-            family["weights"] = sorted({*family["weights"], font.weight})
-            family["italic"] = family["italic"] or font.italic
-            family["files"].append(UserFontSerializer(font).data)
+        uploads = [
+            {
+                "family": family["family"],
+                "kind": "account",
+                "weights": family["weights"],
+                "italic": family["italic"],
+                "files": UserFontSerializer(family["fonts"], many=True).data,
+            }
+            for family in services.fonts_by_family(request.user)
+        ]
         catalogue = [{**entry, "kind": "catalogue"} for entry in rendering.fonts.catalogue()]
-        results = catalogue + list(uploads.values())
+        results = catalogue + uploads
         return Response({"count": len(results), "next": None, "previous": None, "results": results})
 
     @idempotent

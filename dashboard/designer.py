@@ -25,7 +25,7 @@ from lib.errors import InvalidInput
 from lib.problems import problem_response
 from templates_app import files, previews, rendering, services
 from templates_app.elements import COMMON, FIELDS, TEMPLATE_FIELDS
-from templates_app.models import DesignTemplate, UserFont
+from templates_app.models import DesignTemplate
 from templates_app.rendering import fonts
 
 SIZE_PRESETS = [
@@ -115,15 +115,11 @@ def font_table(user) -> list[dict]:
                 ],
             }
         )
-    account: dict[str, dict] = {}
-    for font in UserFont.objects.filter(owner=user):
-        family = account.setdefault(
-            font.family.casefold(),
-            {"family": font.family, "weights": [], "italic": False, "category": "account", "files": []},
-        )
-        family["weights"] = sorted({*family["weights"], font.weight})
-        family["italic"] = family["italic"] or font.italic
-    return table + list(account.values())
+    account = [
+        {"family": f["family"], "weights": f["weights"], "italic": f["italic"], "category": "account", "files": []}
+        for f in services.fonts_by_family(user)
+    ]
+    return table + account
 
 
 def template_body(template: DesignTemplate) -> dict:

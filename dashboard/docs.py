@@ -7,7 +7,7 @@ Full keys and secrets never appear: the examples say `YOUR_API_KEY`,
 `YOUR_URL_SIGNING_SECRET` and `YOUR_CALLBACK_SECRET`.
 
 The webhook-verification snippets are module constants so that a test can run
-exactly what the page shows (api/tests/test_quick_start.py).
+exactly what the page shows (dashboard/tests/test_docs_page.py).
 """
 
 import json

@@ -37,7 +37,7 @@ class DesignTemplate(models.Model):
     )
     elements = models.JSONField(default=list)
     version = models.PositiveIntegerField(default=1)
-    # A ~400 px wide PNG rendered in the background after each save (templates_app/thumbnails.py).
+    # A ~400 px wide PNG rendered in the background after each save (templates_app/previews.py).
     # Its path holds a fresh random folder per render, so its public URL is unguessable.
     thumbnail = models.FileField(upload_to="thumbnails/", blank=True, max_length=200, editable=False)
     thumbnail_version = models.PositiveIntegerField(default=0, editable=False)

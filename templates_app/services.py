@@ -426,6 +426,20 @@ def upload_font(*, owner, data: bytes, family: str = "", weight: int | None = No
     return font
 
 
+def fonts_by_family(owner) -> list[dict]:
+    """The account's uploaded fonts grouped by family, as the API's font list and the designer
+    show them: {"family", "weights", "italic", "fonts": [UserFont, …]}."""
+    families: dict[str, dict] = {}
+    for font in UserFont.objects.filter(owner=owner).order_by("family", "weight", "italic"):
+        family = families.setdefault(
+            font.family.casefold(), {"family": font.family, "weights": [], "italic": False, "fonts": []}
+        )
+        family["weights"] = sorted({*family["weights"], font.weight})
+        family["italic"] = family["italic"] or font.italic
+        family["fonts"].append(font)
+    return list(families.values())
+
+
 def delete_font(*, font: UserFont) -> None:
     font.file.delete(save=False)
     font.delete()

@@ -4,6 +4,7 @@
 `lib/` is plumbing every app may use and it imports no app."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,21 @@ def test_no_test_module_imports_another():
             continue
         for module in imported_modules(path):
             assert not module.split(".")[-1].startswith("test_"), f"{path.relative_to(ROOT)} imports {module}"
+
+
+CODE_PATH = re.compile(r"(?<![\w./-])((?:[a-z_]+/)+[a-z_0-9]+\.(?:py|md))\b")
+
+
+def test_comments_name_only_files_that_exist():
+    """A comment, docstring or doc that points at a module or a doc points at one that is there."""
+    stale = []
+    sources = [*ROOT.rglob("*.py"), *ROOT.glob("docs/*.md"), ROOT / "README.md"]
+    for path in sources:
+        if {".venv", "migrations", "node_modules"} & set(path.parts):
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for named in CODE_PATH.findall(line):
+                bases = (ROOT, *path.parents, *(ROOT / app for app in APPS))
+                if not any((base / named).exists() for base in bases):
+                    stale.append(f"{path.relative_to(ROOT)}:{number} names {named}")
+    assert stale == []

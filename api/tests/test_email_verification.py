@@ -8,7 +8,8 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.test import Client
 
-from billing.models import BillingAccount, LedgerEntry
+from billing.models import LedgerEntry
+from conftest import balance
 from templates_app import services
 from templates_app.models import Image
 
@@ -18,10 +19,6 @@ def unverified(alice):
     """alice as a fresh sign-up: her address is on file but not confirmed."""
     EmailAddress.objects.filter(user=alice).update(verified=False)
     return alice
-
-
-def balance(user) -> int:
-    return BillingAccount.objects.get(user=user).balance
 
 
 def assert_refused(response, user):

@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.http import Http404
 from django.utils import timezone
 
-from billing.models import BillingAccount, LedgerEntry
+from billing.models import LedgerEntry
+from conftest import balance
 from templates_app import render_runner, rendering, services
 from templates_app.models import Image
 from webhooks import services as webhooks
@@ -50,10 +51,6 @@ def files_on_disk(settings) -> list[Path]:
 
 def ledger_rows(image: Image) -> list[tuple[str, int]]:
     return list(LedgerEntry.objects.filter(reference=image.public_id).order_by("id").values_list("kind", "amount"))
-
-
-def balance(user) -> int:
-    return BillingAccount.objects.get(user=user).balance
 
 
 def events() -> list[str]:

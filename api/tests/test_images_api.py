@@ -2,7 +2,8 @@ import pytest
 import zxingcpp
 
 from api.tests.pixels import close_to, dark_pixels_in, fetch, open_image, png_data_uri
-from billing.models import BillingAccount, LedgerEntry
+from billing.models import LedgerEntry
+from conftest import balance
 from templates_app.models import Image
 
 # One element of each type at a known place on a white 400×300 canvas.
@@ -50,10 +51,6 @@ def template(api):
 
 def render(client, template, **body):
     return client.post("/api/v1/images", {"template": template["id"], **body}, format="json")
-
-
-def balance(user) -> int:
-    return BillingAccount.objects.get(user=user).balance
 
 
 def test_it_renders_every_element_type_at_its_place(api, template, alice):

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from api.tests.pixels import close_to, open_image
-from billing.models import BillingAccount, LedgerEntry
+from billing.models import LedgerEntry
+from conftest import balance
 from templates_app import signed
 from templates_app.models import Image
 
@@ -22,10 +23,6 @@ def signed_path(alice, template, ext="png", params=(("box.fill", "#00ff00"), ("t
     path = f"/i/{template['id']}.{ext}?{query}"
     sig = hmac.new(alice.url_signing_secret.encode(), path.encode(), hashlib.sha256).hexdigest()
     return f"{path}&sig={sig}"
-
-
-def balance(user) -> int:
-    return BillingAccount.objects.get(user=user).balance
 
 
 def test_the_first_hit_renders_and_charges_the_owner_repeats_are_free_and_cached(alice, template):

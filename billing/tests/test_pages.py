@@ -2,10 +2,7 @@
 
 from billing import plans
 from billing.models import BillingAccount, Payment, Plan
-
-
-def balance(user) -> int:
-    return BillingAccount.objects.get(user=user).balance
+from conftest import balance
 
 
 def test_the_billing_page_needs_a_login(client, db):

@@ -1,4 +1,4 @@
-"""The designer's endpoints and pages, and the gallery thumbnails (templates_app/designer.py, previews.py)."""
+"""The designer's endpoints and pages, and the gallery thumbnails (dashboard/designer.py, templates_app/previews.py)."""
 
 import io
 import json

@@ -1,4 +1,4 @@
-"""The dashboard's docs page (api/quick_start.py): the user's own ids, the error table,
+"""The dashboard's docs page (dashboard/docs.py): the user's own ids, the error table,
 and snippets that are run here so the page cannot drift from what the server does."""
 
 import base64
