@@ -238,6 +238,8 @@ if PAYMENT_PROVIDER == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SE
 
 # API request log, for usage figures.
 REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=400)
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404 (docs/deploy.md).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 # How often `manage.py run_scheduler` enqueues the periodic tasks (seconds).
 SCHEDULER_INTERVAL = env.int("SCHEDULER_INTERVAL", default=60)
 

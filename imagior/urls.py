@@ -6,6 +6,7 @@ from django.urls import include, path
 from api.signed_urls import signed_image
 from api.views import ApiDocs
 from billing.views import stripe_webhook
+from imagior import health
 from templates_app import files
 
 urlpatterns = [
@@ -16,6 +17,10 @@ urlpatterns = [
     path("i/<str:template_id>.<str:ext>", signed_image, name="signed-image"),
     path("billing/stripe/webhook", stripe_webhook, name="stripe-webhook"),
     path("admin/", admin.site.urls),
+    # For operators and load balancers (docs/deploy.md).
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
     # Sign-in (django-allauth) and the dashboard (docs/dashboard.md).
     path("", include("accounts.urls")),
     path("", include("dashboard.urls")),
