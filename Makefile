@@ -34,6 +34,7 @@ run: $(VENV)/.installed staticfiles/staticfiles.json
 test: $(VENV)/.installed-dev
 	bin/ensure-chromium
 	bin/ensure-redis
+	bin/ensure-postgres
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest

@@ -7,6 +7,7 @@ errors that happen outside DRF (unknown paths, oversized bodies, crashes).
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions
 
@@ -66,6 +67,16 @@ def _classify(exc) -> tuple[int, str, str, list | None, dict]:
             [{"field": f"elements.{exc.element}", "code": exc.code, "message": exc.message}] if exc.element else None
         )
         return status, exc.code, exc.message, errors, {}
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is down or restarting: say so, and when to come back (docs/deploy.md).
+        logger.warning("Database unavailable: %s", exc)
+        return (
+            503,
+            "service_unavailable",
+            "The database is not answering; retry in a moment.",
+            None,
+            {"Retry-After": "5"},
+        )
     if isinstance(exc, RequestDataTooBig):
         return 413, "payload_too_large", "The request body is larger than 1 MB.", None, {}
     if isinstance(exc, (Http404, exceptions.NotFound)):

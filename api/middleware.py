@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 
 from accounts.models import ApiKey
-from api.errors import CONTENT_TYPE, problem_response
+from api.errors import CONTENT_TYPE, classify, problem_response
 from billing import usage
 
 logger = logging.getLogger(__name__)
@@ -69,8 +69,8 @@ class ApiErrorMiddleware:
     def process_exception(self, request, exception):
         if not request.path.startswith(API_PREFIX):
             return None
-        logger.exception("Unhandled error in %s", request.path)
-        return problem_response(request, 500, "internal_error", "Something went wrong on our side.")
+        status, code, detail, errors, headers = classify(exception, request)  # logs what it does not know
+        return problem_response(request, status, code, detail, errors, headers)
 
 
 class RequestLogMiddleware:

@@ -87,6 +87,7 @@ PROBLEMS = {
         "this address). `Retry-After` says when to try again."
     ),
     500: _problem("`internal_error`: our fault, never a traceback; quote the `request_id`."),
+    503: _problem("`service_unavailable`: the database is not answering (a restart); retry after `Retry-After`."),
 }
 RENDER_PROBLEMS = {
     400: _problem(
@@ -243,7 +244,7 @@ class ImagiorAutoSchema(AutoSchema):
         return dict(sorted(responses.items()))
 
     def problem_statuses(self) -> list[int]:
-        statuses = [401, 403, 429, 500]
+        statuses = [401, 403, 429, 500, 503]
         if uritemplate.variables(self.path):
             statuses.append(404)
         if self.method == "GET" and self._is_list_view():

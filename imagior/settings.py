@@ -115,7 +115,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # connections at most; 0 turns pooling off (e.g. behind PgBouncer).
     pool_size = env.int("DATABASE_POOL_MAX_SIZE", default=10)
     if pool_size:
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": 10}
+        from psycopg_pool import ConnectionPool
+
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": pool_size,
+            # Seconds a request waits for a connection before its 503 (docs/deploy.md).
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+            # A connection the server dropped (a restart) is replaced, not handed out.
+            "check": ConnectionPool.check_connection,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://imagior")}

@@ -71,6 +71,8 @@ PROBLEMS = [
                 "The render failed on our side and was refunded: retry."),
     ProblemCode(500, "internal_error", "Internal error",
                 "Something broke on our side: quote the request_id to support."),
+    ProblemCode(503, "service_unavailable", "Service unavailable",
+                "A part the service needs (the database) is not answering: retry after Retry-After seconds."),
 ]
 # fmt: on
 TITLES = {problem.code: problem.title for problem in PROBLEMS}

@@ -57,7 +57,7 @@ def test_metrics_need_the_token(client, settings):
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
 
 
-LINE = re.compile(r'^(\w+)(?:\{(.*)\})? (\S+)$')
+LINE = re.compile(r"^(\w+)(?:\{(.*)\})? (\S+)$")
 
 
 def sample(text: str, name: str, **labels) -> float:
