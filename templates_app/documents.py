@@ -4,6 +4,7 @@ Used by renders (templates_app/services.py) and by previews and thumbnails
 (templates_app/previews.py), which therefore need not import each other.
 """
 
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -62,5 +63,9 @@ def local_path(file) -> str:
         if not cached.exists():
             cached.parent.mkdir(parents=True, exist_ok=True)
             with file.open("rb") as source:
-                cached.write_bytes(source.read())
+                data = source.read()
+            # Written aside and renamed: another worker never reads half a font.
+            partial = cached.with_name(f"{cached.name}.{os.getpid()}.part")
+            partial.write_bytes(data)
+            partial.replace(cached)
         return str(cached)

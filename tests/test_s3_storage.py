@@ -1,0 +1,284 @@
+"""Files on S3 (docs/deploy.md, "Files on S3"): renders, thumbnails and fonts go to a bucket on
+moto's S3 server, running as its own process on loopback (no internet needed), and come back
+from it; deleting removes the objects; a store that stops answering fails a render cleanly.
+"""
+
+import io
+import os
+import subprocess
+import sys
+import time
+from io import StringIO
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import boto3
+import pytest
+import requests
+from botocore.config import Config
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from PIL import Image as PILImage
+
+from api.tests.fontfiles import square_font
+from billing.models import BillingAccount, LedgerEntry
+from conftest import BOX_AND_TITLE
+from imagior.settings import s3_storage
+from templates_app.models import DesignTemplate, Image, UserFont
+from tests.conftest import free_port
+
+CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
+
+
+class MotoServer:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        moto = Path(sys.executable).with_name("moto_server")
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+        self.process = subprocess.Popen(
+            [str(moto), "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                requests.get(self.endpoint, timeout=0.5)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("moto_server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def client(self):
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+            config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 1}),
+        )
+
+
+@pytest.fixture(scope="module")
+def moto():
+    server = MotoServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bucket(moto, request):
+    """A fresh bucket for each test; the default storage points at it."""
+    name = f"imagior-{request.node.name.replace('_', '-')[:40].lower().strip('-')}-{free_port()}"
+    moto.client().create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def on_s3(settings, moto, bucket):
+    """The default storage on the test bucket, with presigned URLs (no MEDIA_PUBLIC_BASE_URL)."""
+    settings.MEDIA_PUBLIC_BASE_URL = ""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": s3_storage(bucket, endpoint_url=moto.endpoint, querystring_auth=True, **CREDENTIALS),
+    }
+    return bucket
+
+
+def keys(moto, bucket, prefix: str = "") -> list[str]:
+    listed = moto.client().list_objects_v2(Bucket=bucket, Prefix=prefix)
+    return sorted(item["Key"] for item in listed.get("Contents", []))
+
+
+def read_object(moto, bucket, key: str) -> bytes:
+    return moto.client().get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def render(api, template_id: str, **body):
+    return api.post("/api/v1/images", {"template": template_id, **body}, format="json")
+
+
+def balance(user) -> int:
+    return BillingAccount.objects.get(user=user).balance
+
+
+def ledger_is_clean() -> None:
+    call_command("check_ledger", stdout=StringIO())  # raises CommandError on any drift
+
+
+def test_a_render_is_stored_in_the_bucket_and_its_url_is_presigned_and_downloadable(
+    api, alice, small_card, moto, on_s3
+):
+    response = render(api, small_card["id"], scale=2)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    image = Image.objects.get(public_id=body["id"])
+
+    # The object is in the bucket (read back with boto3, not through Django): a 240×160 PNG.
+    assert keys(moto, on_s3, "images/") == [image.file.name]
+    stored = read_object(moto, on_s3, image.file.name)
+    assert stored[:8] == b"\x89PNG\r\n\x1a\n"
+    assert PILImage.open(io.BytesIO(stored)).size == (240, 160)
+
+    # `url` is a presigned URL on the S3 server, downloadable by anyone holding it for a while.
+    url = body["url"]
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}" == moto.endpoint
+    assert "X-Amz-Signature=" in parts.query and "X-Amz-Expires=3600" in parts.query
+    downloaded = requests.get(url, timeout=5)
+    assert downloaded.status_code == 200 and downloaded.content == stored
+
+    # The server's own /files/… path still streams the same bytes from the bucket.
+    path = f"/files/images/{image.file_token}/{image.filename}"
+    served = api.get(path)
+    assert served.status_code == 200 and b"".join(served.streaming_content) == stored
+    ledger_is_clean()
+
+
+def test_with_media_public_base_url_the_url_points_at_the_cdn(api, small_card, moto, on_s3, settings):
+    settings.MEDIA_PUBLIC_BASE_URL = "https://cdn.example.test/media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": s3_storage(on_s3, endpoint_url=moto.endpoint, querystring_auth=False, **CREDENTIALS),
+    }
+    body = render(api, small_card["id"]).json()
+    image = Image.objects.get(public_id=body["id"])
+    assert body["url"] == f"https://cdn.example.test/media/{image.file.name}"
+    assert image.file.name.startswith(f"images/{image.file_token}/")
+    # The CDN's origin is the bucket: the same name there is the PNG.
+    assert read_object(moto, on_s3, image.file.name)[:4] == b"\x89PNG"
+
+
+def test_without_s3_urls_stay_on_this_server(api, small_card, settings):
+    """No S3 variable: files on the local disk and served by /files/… as before."""
+    body = render(api, small_card["id"]).json()
+    image = Image.objects.get(public_id=body["id"])
+    assert body["url"] == f"https://img.example.test/files/images/{image.file_token}/{image.filename}"
+    assert (Path(settings.MEDIA_ROOT) / image.file.name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_thumbnails_land_in_the_bucket_and_are_served_from_it(api, moto, on_s3, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        created = api.post("/api/v1/templates", BOX_AND_TITLE, format="json")
+    assert created.status_code == 201
+    template = DesignTemplate.objects.get(public_id=created.json()["id"])
+    assert template.thumbnail and keys(moto, on_s3, "thumbnails/") == [template.thumbnail.name]
+    stored = read_object(moto, on_s3, template.thumbnail.name)
+    assert PILImage.open(io.BytesIO(stored)).size == (120, 80)
+    served = api.get("/files/" + template.thumbnail.name)
+    assert served.status_code == 200 and b"".join(served.streaming_content) == stored
+
+
+def test_a_font_upload_lands_in_the_bucket_and_renders_from_a_local_copy(api, moto, on_s3, settings, tmp_path):
+    settings.MEDIA_CACHE_DIR = tmp_path / "cache"
+    font = square_font()
+    response = api.post("/api/v1/fonts", {"file": SimpleUploadedFile("acme.ttf", font)}, format="multipart")
+    assert response.status_code == 201, response.content
+    stored = UserFont.objects.get(public_id=response.json()["id"])
+    assert keys(moto, on_s3, "fonts/") == [stored.file.name]
+    assert read_object(moto, on_s3, stored.file.name)[:4] == b"\x00\x01\x00\x00"
+
+    card = {
+        "width": 200,
+        "height": 100,
+        "background": "#ffffff",
+        "elements": [
+            {
+                "name": "t",
+                "type": "text",
+                "x": 0,
+                "y": 0,
+                "width": 200,
+                "height": 100,
+                "text": "AAA",
+                "font_family": "Acme Sans",
+                "font_weight": 700,
+                "font_size": 60,
+                "color": "#000000",
+            },
+        ],
+    }
+    template = api.post("/api/v1/templates", card, format="json").json()
+    rendered = render(api, template["id"])
+    assert rendered.status_code == 201, rendered.content
+    assert not [w for w in rendered.json()["warnings"] if "Acme" in w.get("message", "")]
+    # The render worker read the font from a local copy of the object.
+    assert (settings.MEDIA_CACHE_DIR / stored.file.name).read_bytes() == read_object(moto, on_s3, stored.file.name)
+
+    # Replacing the font gives a new object (and a new local copy); the old one is gone.
+    again = api.post("/api/v1/fonts", {"file": SimpleUploadedFile("acme.ttf", font)}, format="multipart")
+    assert again.status_code == 201
+    stored.refresh_from_db()
+    assert keys(moto, on_s3, "fonts/") == [stored.file.name]
+
+    assert api.delete(f"/api/v1/fonts/{stored.public_id}").status_code == 204
+    assert keys(moto, on_s3, "fonts/") == []
+
+
+def test_deleting_an_image_removes_its_object(api, small_card, moto, on_s3):
+    body = render(api, small_card["id"]).json()
+    assert len(keys(moto, on_s3, "images/")) == 1
+    assert api.delete(f"/api/v1/images/{body['id']}").status_code == 204
+    assert keys(moto, on_s3, "images/") == []
+
+
+def test_deleting_an_account_removes_all_its_objects(
+    api, alice, alice_client, bob_api, moto, on_s3, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_card = api.post("/api/v1/templates", BOX_AND_TITLE, format="json").json()
+        bob_card = bob_api.post("/api/v1/templates", BOX_AND_TITLE, format="json").json()
+    assert render(api, alice_card["id"]).status_code == 201
+    assert api.post("/api/v1/fonts", {"file": SimpleUploadedFile("a.ttf", square_font())}, format="multipart")
+    assert render(bob_api, bob_card["id"]).status_code == 201
+    bobs = {
+        Image.objects.get(owner__email="bob@example.com").file.name,
+        DesignTemplate.objects.get(public_id=bob_card["id"]).thumbnail.name,
+    }
+    assert len(keys(moto, on_s3)) == 5  # alice: image, thumbnail, font; bob: image, thumbnail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(
+            "/dashboard/profile/delete", {"email": "alice@example.com", "password": "correct horse battery staple"}
+        )
+    assert response.status_code == 302
+    assert set(keys(moto, on_s3)) == bobs
+
+
+def test_an_unreachable_store_fails_the_render_cleanly_and_refunds(api, alice, small_card, moto, on_s3, settings):
+    before = balance(alice)
+    moto.stop()
+    try:
+        started = time.monotonic()
+        response = render(api, small_card["id"])
+        elapsed = time.monotonic() - started
+    finally:
+        moto.start()  # the same port: later tests in this module keep their server
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "render_failed"
+    assert "could not be stored" in problem["detail"] and "Traceback" not in response.content.decode()
+    assert elapsed < 30
+
+    image = Image.objects.get(owner=alice)
+    assert image.status == Image.Status.FAILED and image.credits_used == 0 and not image.file
+    assert balance(alice) == before
+    entries = list(
+        LedgerEntry.objects.filter(account__user=alice, reference=image.public_id).values_list("amount", flat=True)
+    )
+    assert sorted(entries) == [-1, 1]  # charged, then refunded
+    ledger_is_clean()
