@@ -18,9 +18,12 @@ import requests
 from botocore.config import Config
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+from fontTools.ttLib import TTFont
 from PIL import Image as PILImage
 
 from api.tests.fontfiles import square_font
+from api.tests.pixels import dark_pixels_in
 from billing.models import BillingAccount, LedgerEntry
 from conftest import BOX_AND_TITLE
 from imagior.settings import s3_storage
@@ -105,6 +108,21 @@ def keys(moto, bucket, prefix: str = "") -> list[str]:
 
 def read_object(moto, bucket, key: str) -> bytes:
     return moto.client().get_object(Bucket=bucket, Key=key)["Body"].read()
+
+
+def blank_font() -> bytes:
+    """square_font with an empty 'A': same family, weight and style, nothing drawn."""
+    font = TTFont(io.BytesIO(square_font()))
+    font["glyf"]["A"] = TTGlyphPen(None).glyph()
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def dark_pixels(moto, bucket, image_id: str) -> int:
+    image = Image.objects.get(public_id=image_id)
+    picture = PILImage.open(io.BytesIO(read_object(moto, bucket, image.file.name)))
+    return dark_pixels_in(picture, (0, 0, *picture.size))
 
 
 def render(api, template_id: str, **body):
@@ -215,14 +233,19 @@ def test_a_font_upload_lands_in_the_bucket_and_renders_from_a_local_copy(api, mo
     rendered = render(api, template["id"])
     assert rendered.status_code == 201, rendered.content
     assert not [w for w in rendered.json()["warnings"] if "Acme" in w.get("message", "")]
-    # The render worker read the font from a local copy of the object.
+    # The render worker read the font from a local copy of the object, and drew its block.
     assert (settings.MEDIA_CACHE_DIR / stored.file.name).read_bytes() == read_object(moto, on_s3, stored.file.name)
+    assert dark_pixels(moto, on_s3, rendered.json()["id"]) > 1000
 
-    # Replacing the font gives a new object (and a new local copy); the old one is gone.
-    again = api.post("/api/v1/fonts", {"file": SimpleUploadedFile("acme.ttf", font)}, format="multipart")
-    assert again.status_code == 201
+    # Replacing the font (same family, weight and style) gives a new object, and renders draw
+    # the new file, not a stale local copy: this one's 'A' is empty.
+    again = api.post("/api/v1/fonts", {"file": SimpleUploadedFile("acme.ttf", blank_font())}, format="multipart")
+    assert again.status_code == 201 and again.json()["id"] == stored.public_id
     stored.refresh_from_db()
     assert keys(moto, on_s3, "fonts/") == [stored.file.name]
+    redrawn = render(api, template["id"])
+    assert redrawn.status_code == 201
+    assert dark_pixels(moto, on_s3, redrawn.json()["id"]) == 0
 
     assert api.delete(f"/api/v1/fonts/{stored.public_id}").status_code == 204
     assert keys(moto, on_s3, "fonts/") == []
