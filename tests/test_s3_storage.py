@@ -281,13 +281,15 @@ def test_deleting_an_account_removes_all_its_objects(
     assert set(keys(moto, on_s3)) == bobs
 
 
-def test_an_unreachable_store_fails_the_render_cleanly_and_refunds(api, alice, small_card, moto, on_s3, settings):
+def test_an_unreachable_store_fails_the_render_cleanly_and_refunds(api, alice, small_card, moto, on_s3):
+    earlier = Image.objects.get(public_id=render(api, small_card["id"]).json()["id"])
     before = balance(alice)
     moto.stop()
     try:
         started = time.monotonic()
         response = render(api, small_card["id"])
         elapsed = time.monotonic() - started
+        served = api.get(f"/files/images/{earlier.file_token}/{earlier.filename}")
     finally:
         moto.start()  # the same port: later tests in this module keep their server
     assert response.status_code == 500
@@ -297,11 +299,21 @@ def test_an_unreachable_store_fails_the_render_cleanly_and_refunds(api, alice, s
     assert "could not be stored" in problem["detail"] and "Traceback" not in response.content.decode()
     assert elapsed < 30
 
-    image = Image.objects.get(owner=alice)
+    image = Image.objects.exclude(pk=earlier.pk).get(owner=alice)
     assert image.status == Image.Status.FAILED and image.credits_used == 0 and not image.file
     assert balance(alice) == before
-    entries = list(
-        LedgerEntry.objects.filter(account__user=alice, reference=image.public_id).values_list("amount", flat=True)
-    )
-    assert sorted(entries) == [-1, 1]  # charged, then refunded
+    entries = LedgerEntry.objects.filter(account__user=alice, reference=image.public_id)
+    assert sorted(entries.values_list("amount", flat=True)) == [-1, 1]  # charged, then refunded
     ledger_is_clean()
+
+    # Reading a stored file while the store is down is a problem too, not a traceback.
+    assert served.status_code == 500 and served["Content-Type"] == "application/problem+json"
+    assert served.json()["code"] == "internal_error"
+
+
+def test_deleting_a_template_removes_its_thumbnail(api, moto, on_s3, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        card = api.post("/api/v1/templates", BOX_AND_TITLE, format="json").json()
+    assert len(keys(moto, on_s3, "thumbnails/")) == 1
+    assert api.delete(f"/api/v1/templates/{card['id']}").status_code == 204
+    assert keys(moto, on_s3, "thumbnails/") == []
