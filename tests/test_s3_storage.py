@@ -28,7 +28,7 @@ from billing.models import BillingAccount, LedgerEntry
 from conftest import BOX_AND_TITLE
 from imagior.settings import s3_storage
 from templates_app.models import DesignTemplate, Image, UserFont
-from tests.conftest import free_port
+from tests.conftest import ROOT, free_port
 
 CREDENTIALS = {"access_key": "testing", "secret_key": "testing", "region_name": "us-east-1"}
 
@@ -317,3 +317,48 @@ def test_deleting_a_template_removes_its_thumbnail(api, moto, on_s3, django_capt
     assert len(keys(moto, on_s3, "thumbnails/")) == 1
     assert api.delete(f"/api/v1/templates/{card['id']}").status_code == 204
     assert keys(moto, on_s3, "thumbnails/") == []
+
+
+def manage_shell(code: str, **env: str) -> list[str]:
+    skip = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "AWS_STORAGE_BUCKET_NAME", "MEDIA_PUBLIC_BASE_URL"}
+    environment = {k: v for k, v in os.environ.items() if k not in skip} | env
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-2:]  # after the shell's own banner, if any
+
+
+SAVE_AND_SHOW = (
+    "from django.core.files.base import ContentFile; from django.core.files.storage import default_storage as s;"
+    "name = s.save('images/probe/x.png', ContentFile(b'probe'));"
+    "print(type(s._wrapped).__name__, s.url(name), sep='\\n')"
+)
+
+
+def test_the_environment_alone_selects_s3_and_the_url_style(moto, bucket, tmp_path):
+    s3 = {
+        "AWS_STORAGE_BUCKET_NAME": bucket,
+        "AWS_S3_ENDPOINT_URL": moto.endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_S3_REGION_NAME": "us-east-1",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    backend, url = manage_shell(SAVE_AND_SHOW, **s3)
+    assert backend == "S3Storage" and url.startswith(f"{moto.endpoint}/{bucket}/images/probe/x.png?")
+    assert "X-Amz-Signature=" in url and "X-Amz-Expires=3600" in url
+    assert read_object(moto, bucket, "images/probe/x.png") == b"probe"
+    assert not (tmp_path / "media").exists()
+
+    backend, url = manage_shell(SAVE_AND_SHOW, **s3, MEDIA_PUBLIC_BASE_URL="https://cdn.example.test/")
+    assert backend == "S3Storage" and "?" not in url  # no signatures when a public base is set
+
+    backend, url = manage_shell(SAVE_AND_SHOW, MEDIA_ROOT=str(tmp_path / "media"))
+    assert backend == "FileSystemStorage" and url == "/files/images/probe/x.png"
+    assert (tmp_path / "media" / "images" / "probe" / "x.png").read_bytes() == b"probe"
