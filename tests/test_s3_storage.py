@@ -362,3 +362,20 @@ def test_the_environment_alone_selects_s3_and_the_url_style(moto, bucket, tmp_pa
     backend, url = manage_shell(SAVE_AND_SHOW, MEDIA_ROOT=str(tmp_path / "media"))
     assert backend == "FileSystemStorage" and url == "/files/images/probe/x.png"
     assert (tmp_path / "media" / "images" / "probe" / "x.png").read_bytes() == b"probe"
+
+
+def test_deleting_an_account_while_the_store_is_down_completes_and_logs_what_is_left(
+    api, alice, alice_client, small_card, moto, on_s3, django_capture_on_commit_callbacks, caplog
+):
+    image = Image.objects.get(public_id=render(api, small_card["id"]).json()["id"])
+    moto.stop()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = alice_client.post(
+                "/dashboard/profile/delete", {"email": "alice@example.com", "password": "correct horse battery staple"}
+            )
+    finally:
+        moto.start()
+    assert response.status_code == 302
+    assert not Image.objects.filter(pk=image.pk).exists()
+    assert f"Left behind after deleting an account: {image.file.name}" in caplog.text
