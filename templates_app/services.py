@@ -387,7 +387,10 @@ def delete_image(*, image: Image) -> bool:
     storage = image.file.storage
     # The fixed name too: a worker may have written it without recording it yet.
     for name in {stored, image.file.name, image.storage_name} - {None, ""}:
-        storage.delete(name)
+        try:
+            storage.delete(name)
+        except Exception as exc:  # the record is gone already: log what the store kept (docs/deploy.md)
+            logger.error("Left behind after deleting image %s: %s (%s)", image.public_id, name, exc)
     return bool(cancelled)
 
 

@@ -379,3 +379,16 @@ def test_deleting_an_account_while_the_store_is_down_completes_and_logs_what_is_
     assert response.status_code == 302
     assert not Image.objects.filter(pk=image.pk).exists()
     assert f"Left behind after deleting an account: {image.file.name}" in caplog.text
+
+
+def test_deleting_an_image_while_the_store_is_down_answers_and_logs_what_is_left(api, small_card, moto, on_s3, caplog):
+    body = render(api, small_card["id"]).json()
+    name = Image.objects.get(public_id=body["id"]).file.name
+    moto.stop()
+    try:
+        response = api.delete(f"/api/v1/images/{body['id']}")
+    finally:
+        moto.start()
+    assert response.status_code == 204
+    assert api.get(f"/api/v1/images/{body['id']}").status_code == 404
+    assert f"Left behind after deleting image {body['id']}: {name}" in caplog.text
