@@ -17,7 +17,7 @@ from django.utils import timezone
 from billing import ledger
 from lib.errors import InvalidInput
 from templates_app import previews, render_runner, rendering, representations, sources
-from templates_app.documents import prepare_document
+from templates_app.documents import localized, prepare_document
 from templates_app.elements import clean_template, merge_modifications
 from templates_app.models import DesignTemplate, Image, UserFont
 from webhooks import services as webhooks
@@ -208,6 +208,7 @@ def render_claimed_image(image: Image, document: dict | None = None) -> Image:
     document = image.render_document if document is None else document
     started = time.perf_counter()
     try:
+        document = localized(document)  # fonts copied to this machine when it is not the one that accepted
         if "images" not in document:
             document = {**document, "images": sources.prefetch_sources(document["elements"])}
         result = render_runner.run_render(

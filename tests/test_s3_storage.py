@@ -5,6 +5,7 @@ from it; deleting removes the objects; a store that stops answering fails a rend
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -392,3 +393,34 @@ def test_deleting_an_image_while_the_store_is_down_answers_and_logs_what_is_left
     assert response.status_code == 204
     assert api.get(f"/api/v1/images/{body['id']}").status_code == 404
     assert f"Left behind after deleting image {body['id']}: {name}" in caplog.text
+
+
+def test_an_async_render_on_another_machine_makes_its_own_copy_of_the_font(
+    api, alice, moto, on_s3, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_CACHE_DIR = tmp_path / "web-cache"
+    assert api.post("/api/v1/fonts", {"file": SimpleUploadedFile("a.ttf", square_font())}, format="multipart")
+    card = {
+        "width": 200,
+        "height": 100,
+        "background": "#ffffff",
+        "elements": [
+            {"name": "t", "type": "text", "x": 0, "y": 0, "width": 200, "height": 100, "text": "AAA"}
+            | {"font_family": "Acme Sans", "font_weight": 700, "font_size": 60, "color": "#000000"}
+        ],
+    }
+    template = api.post("/api/v1/templates", card, format="json").json()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        accepted = render(api, template["id"], **{"async": True})
+    assert accepted.status_code == 202, accepted.content
+
+    # The worker runs on another machine: the web machine's copy is not there, its own cache is empty.
+    shutil.rmtree(tmp_path / "web-cache")
+    settings.MEDIA_CACHE_DIR = tmp_path / "worker-cache"
+    for callback in queued:
+        callback()
+    image = Image.objects.get(public_id=accepted.json()["id"])
+    assert image.status == Image.Status.COMPLETED, image.error
+    assert dark_pixels(moto, on_s3, image.public_id) > 1000
+    font = UserFont.objects.get(owner=alice)
+    assert (tmp_path / "worker-cache" / font.file.name).exists()
