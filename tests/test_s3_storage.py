@@ -139,7 +139,7 @@ def ledger_is_clean() -> None:
 
 
 def test_a_render_is_stored_in_the_bucket_and_its_url_is_presigned_and_downloadable(
-    api, alice, small_card, moto, on_s3
+    api, small_card, moto, on_s3, settings
 ):
     response = render(api, small_card["id"], scale=2)
     assert response.status_code == 201, response.content
@@ -151,6 +151,7 @@ def test_a_render_is_stored_in_the_bucket_and_its_url_is_presigned_and_downloada
     stored = read_object(moto, on_s3, image.file.name)
     assert stored[:8] == b"\x89PNG\r\n\x1a\n"
     assert PILImage.open(io.BytesIO(stored)).size == (240, 160)
+    assert not (Path(settings.MEDIA_ROOT) / "images").exists()  # nothing on the local disk
 
     # `url` is a presigned URL on the S3 server, downloadable by anyone holding it for a while.
     url = body["url"]
