@@ -170,6 +170,48 @@ STORAGES = {
         "BACKEND": env("STATIC_STORAGE", default="whitenoise.storage.CompressedManifestStaticFilesStorage")
     },
 }
+# Files on any S3-compatible store (django-storages) once a bucket is named (docs/deploy.md,
+# "Files on S3"). Image `url`s then point at MEDIA_PUBLIC_BASE_URL/<name> (a CDN or a public
+# bucket) or, without it, at presigned URLs valid for MEDIA_PRESIGNED_SECONDS.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+MEDIA_PUBLIC_BASE_URL = env("MEDIA_PUBLIC_BASE_URL", default="").rstrip("/")
+MEDIA_PRESIGNED_SECONDS = env.int("MEDIA_PRESIGNED_SECONDS", default=3600)
+
+
+def s3_storage(bucket: str, **options) -> dict:
+    """The STORAGES["default"] entry for a bucket (tests point it at their own S3 server)."""
+    from botocore.config import Config
+
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "access_key": env("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            # Every name is unique (random folders), so nothing is overwritten and no
+            # existence check is needed before a write.
+            "file_overwrite": True,
+            "default_acl": None,
+            "querystring_auth": not MEDIA_PUBLIC_BASE_URL,
+            "querystring_expire": MEDIA_PRESIGNED_SECONDS,
+            "custom_domain": None,
+            # A store that does not answer fails a render in seconds (refunded), not minutes.
+            "client_config": Config(
+                signature_version="s3v4",
+                s3={"addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="auto")},
+                connect_timeout=3,
+                read_timeout=10,
+                retries={"max_attempts": 2, "mode": "standard"},
+            ),
+            **options,
+        },
+    }
+
+
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = s3_storage(AWS_STORAGE_BUCKET_NAME)
 
 # Three queues, each with its own worker (bin/run): renders, webhook deliveries, the rest
 # (templates_app/tasks.py). WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT caps the deliveries one

@@ -4,6 +4,7 @@ Used by renders (templates_app/services.py) and by previews and thumbnails
 (templates_app/previews.py), which therefore need not import each other.
 """
 
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -46,21 +47,45 @@ def _fonts_for(user, elements: list[dict]) -> tuple[list[dict], list[dict]]:
 
 
 def account_fonts(owner) -> list[dict]:
-    """The account's fonts as the renderer takes them: family, weight, italic and a local path."""
+    """The account's fonts as the renderer takes them: family, weight, italic and a local path
+    (plus the stored name, so another machine can make its own copy: see `localized`)."""
     return [
-        {"family": font.family, "weight": font.weight, "italic": font.italic, "path": local_path(font.file)}
+        {
+            "family": font.family,
+            "weight": font.weight,
+            "italic": font.italic,
+            "name": font.file.name,
+            "path": local_path(font.file.storage, font.file.name),
+        }
         for font in UserFont.objects.filter(owner=owner)
     ]
 
 
-def local_path(file) -> str:
+def localized(document: dict) -> dict:
+    """The document with its account fonts' paths valid on this machine: an asynchronous
+    render may run on another machine than the one that accepted it (docs/deploy.md)."""
+    fonts = document.get("fonts")
+    if not fonts:
+        return document
+    storage = UserFont._meta.get_field("file").storage
+    return {
+        **document,
+        "fonts": [{**font, "path": local_path(storage, font["name"])} if font.get("name") else font for font in fonts],
+    }
+
+
+def local_path(storage, name: str) -> str:
     """A path on this machine for a stored file (copied to a local cache when storage is remote)."""
     try:
-        return file.path
+        return storage.path(name)
     except NotImplementedError:
-        cached = Path(settings.MEDIA_CACHE_DIR) / file.name
+        cached = Path(settings.MEDIA_CACHE_DIR) / name
         if not cached.exists():
             cached.parent.mkdir(parents=True, exist_ok=True)
-            with file.open("rb") as source:
-                cached.write_bytes(source.read())
+            with storage.open(name, "rb") as source:
+                data = source.read()
+            # Written aside and renamed: another worker never reads half a font.
+            partial = cached.with_name(f"{cached.name}.{os.getpid()}.part")
+            partial.write_bytes(data)
+            partial.replace(cached)
         return str(cached)

@@ -1,4 +1,5 @@
 import secrets
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import models
@@ -21,6 +22,15 @@ def new_font_id() -> str:
 
 def new_file_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def is_local(storage) -> bool:
+    """Whether a storage keeps files on this machine's disk (S3 and the like have no paths)."""
+    try:
+        storage.path("probe")
+    except NotImplementedError:
+        return False
+    return True
 
 
 class DesignTemplate(models.Model):
@@ -146,9 +156,17 @@ class Image(models.Model):
 
     @property
     def url(self) -> str | None:
-        """The absolute public URL of the file, or None until it exists."""
+        """The absolute public URL of the file, or None until it exists (docs/deploy.md, "Files on S3").
+
+        MEDIA_PUBLIC_BASE_URL/<name> when set (a CDN or a public bucket); a short-lived
+        presigned URL from a remote store; else this server's own /files/… path.
+        """
         if not self.file:
             return None
+        if settings.MEDIA_PUBLIC_BASE_URL:
+            return f"{settings.MEDIA_PUBLIC_BASE_URL}/{quote(self.file.name)}"
+        if not is_local(self.file.storage):
+            return self.file.storage.url(self.file.name)
         path = reverse("image-file", kwargs={"token": self.file_token, "filename": self.filename})
         return settings.PUBLIC_BASE_URL + path
 

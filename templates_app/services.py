@@ -2,6 +2,8 @@
 render, store, refund on failure. The API and the dashboard both call these."""
 
 import contextlib
+import logging
+import secrets
 import time
 from datetime import timedelta
 
@@ -15,10 +17,12 @@ from django.utils import timezone
 from billing import ledger
 from lib.errors import InvalidInput
 from templates_app import previews, render_runner, rendering, representations, sources
-from templates_app.documents import prepare_document
+from templates_app.documents import localized, prepare_document
 from templates_app.elements import clean_template, merge_modifications
 from templates_app.models import DesignTemplate, Image, UserFont
 from webhooks import services as webhooks
+
+logger = logging.getLogger(__name__)
 
 RENDER_COST = 1
 
@@ -204,6 +208,7 @@ def render_claimed_image(image: Image, document: dict | None = None) -> Image:
     document = image.render_document if document is None else document
     started = time.perf_counter()
     try:
+        document = localized(document)  # fonts copied to this machine when it is not the one that accepted
         if "images" not in document:
             document = {**document, "images": sources.prefetch_sources(document["elements"])}
         result = render_runner.run_render(
@@ -218,14 +223,23 @@ def render_claimed_image(image: Image, document: dict | None = None) -> Image:
         if not _fail(image, error):
             _raise_lost(image)
         raise error from exc
-    _complete(image, result, render_ms=round((time.perf_counter() - started) * 1000))
+    render_ms = round((time.perf_counter() - started) * 1000)
+    storage = image.file.storage
+    try:
+        name = storage.save(image.storage_name, ContentFile(result.content))
+    except Exception as exc:  # the file store (S3) is down or refuses: failed and refunded, not stuck
+        logger.warning("Storing %s failed: %s", image.storage_name, exc)
+        error = rendering.RenderError("The rendered file could not be stored; nothing was charged. Try again shortly.")
+        if not _fail(image, error):
+            _raise_lost(image)
+        raise error from exc
+    _complete(image, result, name, render_ms=render_ms)
     return image
 
 
-def _complete(image: Image, result: "rendering.RenderResult", *, render_ms: int) -> None:
-    """Store the file, then rendering → completed; the loser of that update deletes the file it wrote."""
+def _complete(image: Image, result: "rendering.RenderResult", name: str, *, render_ms: int) -> None:
+    """rendering → completed with the stored file; the loser of that update deletes the file it wrote."""
     storage = image.file.storage
-    name = storage.save(image.storage_name, ContentFile(result.content))
     now = timezone.now()
     changes = {
         "file": name,
@@ -374,7 +388,10 @@ def delete_image(*, image: Image) -> bool:
     storage = image.file.storage
     # The fixed name too: a worker may have written it without recording it yet.
     for name in {stored, image.file.name, image.storage_name} - {None, ""}:
-        storage.delete(name)
+        try:
+            storage.delete(name)
+        except Exception as exc:  # the record is gone already: log what the store kept (docs/deploy.md)
+            logger.error("Left behind after deleting image %s: %s (%s)", image.public_id, name, exc)
     return bool(cancelled)
 
 
@@ -421,7 +438,8 @@ def upload_font(*, owner, data: bytes, family: str = "", weight: int | None = No
             font.file.delete(save=False)
         font.original_format = info["format"]
         font.file_size = len(sfnt)
-        font.file.save(f"{font.public_id}.{extension}", ContentFile(sfnt), save=False)
+        # A new name for every file: render workers keep local copies of remote fonts by name.
+        font.file.save(f"{font.public_id}-{secrets.token_hex(4)}.{extension}", ContentFile(sfnt), save=False)
         font.save()
     return font
 
