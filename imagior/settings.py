@@ -178,6 +178,9 @@ CELERY_TASK_IGNORE_RESULT = True  # outcomes live in the database (images, deliv
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Threads, not prefork: renders already run in their own limited processes
+# (templates_app/render_runner.py), which a daemonic prefork child may not start.
+CELERY_WORKER_POOL = "threads"
 # Redis hands an unacknowledged message to another worker this many seconds after it was
 # taken: longer than any task runs (a render is bounded by RENDER_TIMEOUT_SECONDS).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
