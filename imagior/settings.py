@@ -182,8 +182,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # (templates_app/render_runner.py), which a daemonic prefork child may not start.
 CELERY_WORKER_POOL = "threads"
 # Redis hands an unacknowledged message to another worker this many seconds after it was
-# taken: longer than any task runs (a render is bounded by RENDER_TIMEOUT_SECONDS).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
+# taken (longer than a task runs: a render is bounded by RENDER_TIMEOUT_SECONDS); the
+# workers look for such messages every CELERY_RESTORE_INTERVAL seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    "unacked_restore_interval": env.int("CELERY_RESTORE_INTERVAL", default=10),
+    "unacked_restore_throttle": 1,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = env.int("WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT", default=2)

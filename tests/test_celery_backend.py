@@ -154,6 +154,7 @@ def stack(tmp_path, redis_url):
         "CELERY_BROKER_URL": redis_url,
         # A message taken by a worker that died goes to another worker after 3 s (not 300).
         "CELERY_VISIBILITY_TIMEOUT": "3",
+        "CELERY_RESTORE_INTERVAL": "1",
         "RENDER_WORKERS": "1",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
