@@ -139,68 +139,90 @@ def wait_ready(stack: Stack, worker) -> None:
     wait_until(lambda: " ready." in stack.log(worker), 30, lambda: f"the worker did not start:\n{stack.log(worker)}")
 
 
-@pytest.fixture
-def stack(tmp_path, redis_url):
-    """gunicorn on its own SQLite file, TASK_BACKEND=celery with a private Redis; workers are started by the tests."""
-    port = free_port()
+def stop(processes) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory):
+    """A private redis-server and gunicorn on its own SQLite file with TASK_BACKEND=celery, for this module."""
+    folder = tmp_path_factory.mktemp("celery")
+    redis_port, port = free_port(), free_port()
+    redis = subprocess.Popen(
+        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "STATIC_ROOT": str(tmp_path / "static"),
+        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        "MEDIA_ROOT": str(folder / "media"),
+        "STATIC_ROOT": str(folder / "static"),
         "STATIC_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
         "SECRET_KEY": "e2e-only-secret",
         "DEBUG": "false",
         "ALLOW_PRIVATE_FETCH": "1",  # the picture server and the webhook receiver are on loopback
         "TASK_BACKEND": "celery",
-        "CELERY_BROKER_URL": redis_url,
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/0",
         # A message taken by a worker that died goes to another worker after 3 s (not 300).
         "CELERY_VISIBILITY_TIMEOUT": "3",
         "CELERY_RESTORE_INTERVAL": "1",
         "RENDER_WORKERS": "1",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    (tmp_path / "static").mkdir(exist_ok=True)
-    running = Stack(folder=tmp_path, env=env, base_url=f"http://127.0.0.1:{port}")
-    running.manage("migrate", "--noinput")
-    web = running.start(
-        "web",
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "imagior.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "--worker-class",
-            "gthread",
-        ],
-    )
-
-    def answers():
-        try:
-            return requests.get(f"{running.base_url}/api/v1/account", timeout=10).status_code
-        except requests.RequestException:
-            assert web.poll() is None, running.log(web)
-            return None
-
-    wait_until(answers, 30, lambda: f"gunicorn did not start:\n{running.log(web)}")
+    (folder / "static").mkdir(exist_ok=True)
+    running = Stack(folder=folder, env=env, base_url=f"http://127.0.0.1:{port}")
     try:
+        running.manage("migrate", "--noinput")
+        gunicorn = running.start(
+            "web",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "imagior.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "1",
+                "--threads",
+                "4",
+                "--worker-class",
+                "gthread",
+            ],
+        )
+
+        def answers():
+            try:
+                return requests.get(f"{running.base_url}/api/v1/account", timeout=10).status_code
+            except requests.RequestException:
+                assert gunicorn.poll() is None, running.log(gunicorn)
+                return None
+
+        wait_until(answers, 30, lambda: f"gunicorn did not start:\n{running.log(gunicorn)}")
         yield running
     finally:
-        for process in running.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in running.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop([*running.processes, redis])
+
+
+@pytest.fixture
+def stack(web):
+    """The module's web stack; the Celery workers a test starts are stopped after it."""
+    before = len(web.processes)
+    try:
+        yield web
+    finally:
+        stop(web.processes[before:])
+        del web.processes[before:]
 
 
 def account(stack: Stack, email: str) -> requests.Session:
