@@ -216,12 +216,33 @@ if AWS_STORAGE_BUCKET_NAME:
 # Three queues, each with its own worker (bin/run): renders, webhook deliveries, the rest
 # (templates_app/tasks.py). WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT caps the deliveries one
 # account has in flight to one endpoint host when several webhook workers run (docs/api.md).
+# TASK_BACKEND=celery runs them on Celery workers instead, with Redis as broker
+# (imagior/celery.py, docs/deploy.md "Background tasks on Celery").
+_task_backend = env("TASK_BACKEND", default="django_tasks_db.DatabaseBackend")
 TASKS = {
     "default": {
-        "BACKEND": env("TASK_BACKEND", default="django_tasks_db.DatabaseBackend"),
+        "BACKEND": "imagior.celery.CeleryBackend" if _task_backend == "celery" else _task_backend,
         "QUEUES": ["default", "renders", "webhooks"],
     }
 }
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
+if TASKS["default"]["BACKEND"] == "imagior.celery.CeleryBackend" and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured("TASK_BACKEND=celery needs CELERY_BROKER_URL (redis://host:6379/0).")
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_IGNORE_RESULT = True  # outcomes live in the database (images, deliveries)
+# Acknowledge after the task ran, one message at a time: a worker that dies mid-task
+# leaves its message to another worker (the tasks are safe to run twice).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Threads, not prefork: renders already run in their own limited processes
+# (templates_app/render_runner.py), which a daemonic prefork child may not start.
+CELERY_WORKER_POOL = "threads"
+# Redis hands an unacknowledged message to another worker this many seconds after it was
+# taken: longer than any task runs (a render is bounded by RENDER_TIMEOUT_SECONDS).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = env.int("WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT", default=2)
 
 # JSON bodies above 1 MB are refused with 413 (docs/rendering.md).
