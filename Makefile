@@ -2,11 +2,12 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-postgres lint check bench clean help
+.PHONY: run run-scale test test-postgres lint check bench clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run   - set up and start Imagior (web + worker) with a demo account on http://127.0.0.1:8000"
+	@echo "make run-scale - the same on PostgreSQL, Redis, Celery and S3 (moto), two web processes"
 	@echo "make test  - set up and run every test"
 	@echo "make lint  - ruff and the migration check"
 	@echo "make bench - time the reference card: API and pipeline against naive CairoSVG (docs/benchmarks.md)"
@@ -30,6 +31,10 @@ staticfiles/staticfiles.json: $(VENV)/.installed $(shell find static api/static 
 run: $(VENV)/.installed staticfiles/staticfiles.json
 	$(PY) manage.py migrate --noinput
 	bin/run
+
+# PostgreSQL, Redis, an S3 server, 2 gunicorn processes, 2 Celery workers (docs/deploy.md).
+run-scale: $(VENV)/.installed-dev staticfiles/staticfiles.json
+	bin/run-scale
 
 test: $(VENV)/.installed-dev
 	bin/ensure-chromium

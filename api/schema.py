@@ -114,7 +114,7 @@ def problems(*statuses: int, render: bool = False) -> dict:
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
-    str,
+    {"type": "string", "pattern": r'^(\*|(W/)?"?[0-9]+"?)$'},
     OpenApiParameter.HEADER,
     description=(
         'The template\'s version as its ETag (`"3"`): the change is made only if the template is still at '

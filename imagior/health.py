@@ -76,7 +76,7 @@ def _cache() -> dict:
 def _storage() -> dict:
     name = default_storage.save(PROBE, ContentFile(b"ok"))
     default_storage.delete(name)
-    backend = type(default_storage).__module__.lower()
+    backend = settings.STORAGES["default"]["BACKEND"].lower()
     return {"backend": "s3" if "s3" in backend else "filesystem"}
 
 

@@ -1,0 +1,173 @@
+"""The scale topology end to end (docs/deploy.md, "make run-scale"): `bin/run-scale` starts
+PostgreSQL, Redis, an S3 server (moto), two gunicorn processes, two Celery workers and the
+scheduler; every check below goes over HTTP to that server."""
+
+import io
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+from PIL import Image
+
+from tests.conftest import find_key, free_port
+from webhooks.tests.receiver import start_receiver
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parent.parent
+CARD = {
+    "width": 240,
+    "height": 160,
+    "elements": [{"name": "box", "type": "rect", "x": 0, "y": 0, "width": 120, "height": 80, "fill": "#ff0000"}],
+}
+
+
+@pytest.fixture(scope="module")
+def scale():
+    """bin/run-scale on a free port, with its state in a directory the postgres user can reach."""
+    state = Path(tempfile.mkdtemp(prefix="imagior-scale-"))
+    state.chmod(0o755)
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CACHE_", "CELERY_", "AWS_"))},
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "SCALE_STATE_DIR": str(state),
+        "SECRET_KEY": "e2e-only-secret",
+        "DEBUG": "false",
+        "ALLOW_PRIVATE_FETCH": "1",  # the webhook receiver listens on loopback
+        "STATIC_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "MEDIA_ROOT": str(state / "media"),
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    log = open(state / "run-scale.log", "w+")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        ["bin/run-scale"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(f"{base}/readyz", timeout=10).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"run-scale did not start:\n{log.read()[-5000:]}")
+            time.sleep(0.5)
+        log.seek(0)
+        banner = log.read()
+        parts = dict(re.findall(r"(database|cache|broker) (\S+?),", banner))
+        yield {"base": base, "banner": banner, "env": {**env, "DATABASE_URL": parts["database"]}, "log": log}
+    finally:
+        process.send_signal(signal.SIGINT)  # what Ctrl-C does
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def manage(scale, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=scale["env"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def new_account(scale, email: str, credits: int) -> requests.Session:
+    manage(scale, "create_account", email, "--plan", "free")
+    manage(
+        scale,
+        "shell",
+        "-c",
+        "from accounts.models import User; from billing import ledger; "
+        f"ledger.set_balance(User.objects.get(email='{email}'), balance={credits}, reason='e2e')",
+    )
+    key = manage(scale, "create_api_key", email).strip().splitlines()[-1]
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {key}"
+    return session
+
+
+def test_every_part_is_the_scaled_one(scale):
+    checks = requests.get(f"{scale['base']}/readyz", timeout=10).json()["checks"]
+    assert checks["database"]["vendor"] == "postgresql"
+    assert checks["cache"]["backend"] == "redis"
+    assert checks["storage"]["backend"] == "s3"
+    assert checks["tasks"]["backend"] == "celery"
+    assert "Imagior is serving on" in scale["banner"] and find_key(scale["banner"], "live")
+
+
+def test_twenty_renders_against_five_credits_make_exactly_five_images(scale):
+    base = scale["base"]
+    api = new_account(scale, "five@example.com", credits=5)
+    template = api.post(f"{base}/api/v1/templates", json=CARD, timeout=30).json()["id"]
+
+    def render(_):
+        return api.post(f"{base}/api/v1/images", json={"template": template}, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(render, range(20)))
+    # Two web processes share the plan's 10 a minute: the rest are 429 or 403, never a sixth image.
+    assert statuses.count(201) == 5, statuses
+    assert set(statuses) <= {201, 403, 429}
+    # The API's own minute is spent: count in the database.
+    count = (
+        "from templates_app.models import Image; print(Image.objects.filter(owner__email='five@example.com').count())"
+    )
+    assert manage(scale, "shell", "-c", count).strip().splitlines()[-1] == "5"
+    assert "OK" in manage(scale, "check_ledger")
+
+
+def test_async_renders_and_webhooks_go_through_celery_and_files_through_s3(scale):
+    base = scale["base"]
+    api = requests.Session()
+    api.headers["Authorization"] = f"Bearer {find_key(scale['banner'], 'live')}"
+    receiver, server = start_receiver()
+    try:
+        template = api.post(f"{base}/api/v1/templates", json=CARD, timeout=30).json()["id"]
+        hook = {"url": receiver.url, "events": ["image.completed"]}
+        assert api.post(f"{base}/api/v1/webhooks", json=hook, timeout=30).status_code == 201
+        pending = api.post(f"{base}/api/v1/images", json={"template": template, "async": True}, timeout=30)
+        assert pending.status_code == 202
+        image_url = f"{base}/api/v1/images/{pending.json()['id']}"
+        deadline = time.monotonic() + 60
+        while (image := api.get(image_url, timeout=30).json())["status"] != "completed":
+            assert image["status"] in ("pending", "rendering") and time.monotonic() < deadline, image
+            time.sleep(0.3)
+        # The file comes back from the S3 server (a presigned URL), not from our disk.
+        assert "X-Amz-Signature" in image["url"] or "Signature" in image["url"], image["url"]
+        picture = Image.open(io.BytesIO(requests.get(image["url"], timeout=30).content)).convert("RGB")
+        assert picture.size == (240, 160) and picture.getpixel((60, 40))[0] > 200
+        # The webhook went out through the Celery webhooks queue.
+        delivered = receiver.wait_for(1, timeout=60)
+        assert delivered and json.loads(delivered[0]["body"])["data"]["id"] == image["id"]
+    finally:
+        server.shutdown()
+    assert (
+        "imagior.run_task"
+        in Path(scale["log"].name).parent.joinpath("celery1.log").read_text()
+        + Path(scale["log"].name).parent.joinpath("celery2.log").read_text()
+    )
+
+
+def test_rate_limits_stay_exact_across_the_two_web_processes(scale):
+    base = scale["base"]
+    api = new_account(scale, "ten@example.com", credits=50)
+    statuses = [api.get(f"{base}/api/v1/templates", timeout=30).status_code for _ in range(13)]
+    assert statuses.count(200) == 10 and statuses.count(429) == 3, statuses
