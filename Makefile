@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run run-scale test test-postgres lint check bench clean help
+.PHONY: run run-scale load test test-postgres lint check bench clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -10,6 +10,7 @@ help:
 	@echo "make run-scale - the same on PostgreSQL, Redis, Celery and S3 (moto), two web processes"
 	@echo "make test  - set up and run every test"
 	@echo "make lint  - ruff and the migration check"
+	@echo "make load  - Locust, 8 users for 60 s against make run-scale (docs/benchmarks.md)"
 	@echo "make bench - time the reference card: API and pipeline against naive CairoSVG (docs/benchmarks.md)"
 
 $(PY):
@@ -53,6 +54,10 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Locust for 60 s against `make run-scale`; figures into docs/benchmarks.md ("Load").
+load: $(VENV)/.installed-dev
+	$(PY) bench/load.py
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/bench_render.py

@@ -9,6 +9,7 @@ import logging
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework import exceptions
 
 from accounts.models import EmailNotVerified, TemplateNotAllowed
@@ -67,6 +68,11 @@ def _classify(exc) -> tuple[int, str, str, list | None, dict]:
             [{"field": f"elements.{exc.element}", "code": exc.code, "message": exc.message}] if exc.element else None
         )
         return status, exc.code, exc.message, errors, {}
+    if isinstance(exc, RedisConnectionError):
+        # The shared cache is down: requests cannot be counted against their limits, so
+        # they are refused rather than let through unlimited (docs/deploy.md).
+        logger.warning("Cache unavailable: %s", exc)
+        return 503, "service_unavailable", "The cache is not answering; retry in a moment.", None, {"Retry-After": "5"}
     if isinstance(exc, (OperationalError, InterfaceError)):
         # The database is down or restarting: say so, and when to come back (docs/deploy.md).
         logger.warning("Database unavailable: %s", exc)

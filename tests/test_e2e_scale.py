@@ -77,6 +77,10 @@ def scale():
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+        # A Redis the last test restarted is not run-scale's to stop.
+        log.seek(0)
+        if port := re.search(r"cache redis://127.0.0.1:(\d+)/", log.read()):
+            subprocess.run(["redis-cli", "-p", port.group(1), "shutdown", "nosave"], capture_output=True, timeout=10)
         log.close()
         shutil.rmtree(state, ignore_errors=True)
 
@@ -171,3 +175,29 @@ def test_rate_limits_stay_exact_across_the_two_web_processes(scale):
     api = new_account(scale, "ten@example.com", credits=50)
     statuses = [api.get(f"{base}/api/v1/templates", timeout=30).status_code for _ in range(13)]
     assert statuses.count(200) == 10 and statuses.count(429) == 3, statuses
+
+
+def test_with_redis_stopped_answers_stay_problems_and_come_back_with_it(scale):
+    """Last in this file: it stops the topology's Redis and starts it again."""
+    base = scale["base"]
+    api = new_account(scale, "redis@example.com", credits=50)
+    port = re.search(r"cache redis://127.0.0.1:(\d+)/", scale["banner"]).group(1)
+    subprocess.run(["redis-cli", "-p", port, "shutdown", "nosave"], capture_output=True, timeout=10)
+    try:
+        answer = api.get(f"{base}/api/v1/templates", timeout=30)
+        assert answer.status_code == 503 and answer.headers["Content-Type"] == "application/problem+json"
+        assert answer.json()["code"] == "service_unavailable" and "Retry-After" in answer.headers
+        ready = requests.get(f"{base}/readyz", timeout=30)
+        assert ready.status_code == 503 and ready.json()["checks"]["cache"]["ok"] is False
+    finally:
+        state = Path(scale["log"].name).parent
+        subprocess.Popen(
+            ["redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--dir", str(state)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 30
+    while (answer := api.get(f"{base}/api/v1/templates", timeout=30)).status_code != 200:
+        assert time.monotonic() < deadline, answer.text[:300]
+        time.sleep(0.5)

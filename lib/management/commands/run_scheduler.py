@@ -1,9 +1,12 @@
+import logging
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from lib import scheduler
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -22,7 +25,11 @@ class Command(BaseCommand):
         while True:
             now = time.monotonic()
             for periodic in scheduler.due(last_enqueued, now):
-                periodic.task.enqueue()
+                try:
+                    periodic.task.enqueue()
+                except Exception:  # the queue is down (a broker restart): try again next tick
+                    logger.exception("Could not enqueue %s", periodic.task.module_path)
+                    continue
                 last_enqueued[periodic.task.module_path] = now
             if once:
                 return
