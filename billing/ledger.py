@@ -100,7 +100,8 @@ def _apply(
     rows = BillingAccount.objects.filter(pk=account.pk)
     if amount < 0:
         rows = rows.filter(balance__gte=-amount)
-    if not rows.update(balance=F("balance") + amount, carryover_credits=carryover(amount)):
+    usage = {"used_this_period": F("used_this_period") - amount} if kind in USAGE_KINDS else {}
+    if not rows.update(balance=F("balance") + amount, carryover_credits=carryover(amount), **usage):
         raise NegativeBalance
     balance, after = BillingAccount.objects.values_list("balance", "carryover_credits").get(pk=account.pk)
     account.balance, account.carryover_credits = balance, after
@@ -248,14 +249,28 @@ def refill(
     )
 
 
+# The ledger rows that count as usage: renders, and refunds of renders.
+USAGE_KINDS = (LedgerEntry.Kind.RENDER, LedgerEntry.Kind.REFUND)
+
+
 def used_this_period(account: BillingAccount) -> int:
-    """Credits spent on renders (net of refunds) since the period started, from the ledger."""
-    spent = LedgerEntry.objects.filter(
-        account=account,
-        kind__in=[LedgerEntry.Kind.RENDER, LedgerEntry.Kind.REFUND],
-        created_at__gte=account.period_started_at,
-    ).aggregate(total=Sum("amount"))["total"]
+    """Credits spent on renders (net of refunds) this period: the counter, one row."""
+    return BillingAccount.objects.values_list("used_this_period", flat=True).get(pk=account.pk)
+
+
+def used_since(account: BillingAccount, start: datetime) -> int:
+    """The same figure summed from the ledger (a new period's start, and check_ledger)."""
+    spent = LedgerEntry.objects.filter(account=account, kind__in=USAGE_KINDS, created_at__gte=start).aggregate(
+        total=Sum("amount")
+    )["total"]
     return -(spent or 0)
+
+
+def start_usage_period(account: BillingAccount) -> None:
+    """Set the counter for the period that now starts at `account.period_started_at`.
+    Renders after that moment but before the renewal ran already belong to it. Caller holds the lock."""
+    account.used_this_period = used_since(account, account.period_started_at)
+    BillingAccount.objects.filter(pk=account.pk).update(used_this_period=account.used_this_period)
 
 
 def ledger_drift(account: BillingAccount) -> tuple[int, int] | None:
@@ -266,3 +281,8 @@ def ledger_drift(account: BillingAccount) -> tuple[int, int] | None:
     balance_drift = account.balance - (sums["balance"] or 0)
     carryover_drift = account.carryover_credits - (sums["carryover"] or 0)
     return None if balance_drift == carryover_drift == 0 else (balance_drift, carryover_drift)
+
+
+def usage_drift(account: BillingAccount) -> int:
+    """How far the usage counter is from the ledger's renders and refunds this period (0: none)."""
+    return account.used_this_period - used_since(account, account.period_started_at)

@@ -73,6 +73,9 @@ class BillingAccount(models.Model):
     pending_plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     balance = models.BigIntegerField(default=0)
     carryover_credits = models.BigIntegerField(default=0)
+    # Credits spent on renders this period, net of refunds: moved by the same UPDATE as the
+    # balance, so reading usage is one row (check_ledger verifies it against the ledger).
+    used_this_period = models.BigIntegerField(default=0)
     # Periods run monthly from this moment (so a start on the 31st stays on month ends).
     period_anchor = models.DateTimeField(default=timezone.now)
     period_started_at = models.DateTimeField()

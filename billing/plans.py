@@ -79,6 +79,7 @@ def start_paid_period(account: BillingAccount, payment: Payment, *, created_by: 
     account.save(
         update_fields=["plan", "pending_plan", "period_anchor", "period_started_at", "period_ends_at", "paid_until"]
     )
+    ledger.start_usage_period(account)
     ledger.refill(
         account,
         monthly_credits=plan.monthly_credits,
@@ -147,6 +148,7 @@ def renew_period(account_id: int, *, now: datetime) -> bool:
         account.period_started_at = start
         account.period_ends_at = ledger.add_months(account.period_anchor, index + 1)
         account.save(update_fields=["plan", "pending_plan", "period_started_at", "period_ends_at", "paid_until"])
+        ledger.start_usage_period(account)
         paid = " (paid)" if reference else ""
         ledger.refill(
             account,

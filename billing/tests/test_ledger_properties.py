@@ -29,6 +29,8 @@ events = st.lists(
 def test_any_sequence_keeps_balance_equal_to_the_ledger(sequence):
     user = make_user(f"prop{BillingAccount.objects.count()}@example.com")
     charged: list[str] = []
+    costs: dict[str, int] = {}
+    used = 0  # what this period's usage counter should say
     for step, (event, value) in enumerate(sequence):
         if event == "grant":
             with contextlib.suppress(ledger.NegativeBalance):
@@ -37,13 +39,20 @@ def test_any_sequence_keeps_balance_equal_to_the_ledger(sequence):
             try:
                 ledger.charge_credits(user, cost=value, reference=f"img_{user.pk}_{step}")
                 charged.append(f"img_{user.pk}_{step}")
+                costs[charged[-1]] = value
+                used += value
             except ledger.InsufficientCredits:
                 pass
         elif event in ("fail", "refund_again") and charged:
-            ledger.refund_credits(user, reference=charged[value % len(charged)])
+            reference = charged[value % len(charged)]
+            if ledger.refund_credits(user, reference=reference) is not None:
+                used -= costs[reference]
         elif event == "refill":
             account = BillingAccount.objects.get(user=user)
             plans.renew_due_periods(now=account.period_ends_at + timedelta(seconds=1))
+            used = 0  # a new period (its renders are still ahead in this test's clock)
         account = BillingAccount.objects.get(user=user)
         assert ledger.ledger_drift(account) is None
         assert 0 <= account.carryover_credits <= account.balance
+        # The usage counter moved with every render and refund, and started again with the period.
+        assert account.used_this_period == used
