@@ -1,6 +1,6 @@
 """What happens when someone signs up (allauth's sign-up form or a first social log-in).
 
-`accounts` imports no other app (STYLE.md), so what other apps do for a new
+`accounts` imports no other app (tests/test_architecture.py), so what other apps do for a new
 user (billing opens the credit balance) hangs off the `signed_up` signal,
 connected in their AppConfig.ready(). allauth's `user_signed_up` is forwarded
 to it (accounts/apps.py).

@@ -1,8 +1,7 @@
 """The dashboard's docs page (`/dashboard/docs`): a quick start filled with the user's own ids.
 
-It lives in `api` because it documents the API and shows the API's own error
-catalogue (`errors.PROBLEMS`, which the OpenAPI document enumerates too), and
-`api` is the one app that may read templates, images and keys alike (STYLE.md).
+It shows the API's own error catalogue (`lib/problems.py`, which the OpenAPI
+document enumerates too), so the page and the API cannot disagree.
 Full keys and secrets never appear: the examples say `YOUR_API_KEY`,
 `YOUR_URL_SIGNING_SECRET` and `YOUR_CALLBACK_SECRET`.
 

@@ -197,7 +197,7 @@ def usage_page(request):
     """Usage by day (the API's /usage figures, from the same function), by template and by key.
 
     It lives here rather than in billing because the by-template figures come from
-    images, which billing does not know about (STYLE.md, import direction).
+    images, which billing does not know about (tests/test_architecture.py, import direction).
     """
     days = _usage_days(request)
     since = _usage_since(days)

@@ -100,7 +100,7 @@ TEMPLATES = [
 ]
 
 # SQLite needs WAL and IMMEDIATE transactions so the web server and the worker
-# can write at once without "database is locked" (RECIPES.md).
+# can write at once without "database is locked" (README.md, "How it is built").
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -44,7 +44,7 @@ def browser(django_db_setup, live_server):
 
     # While that loop runs, Django refuses ORM calls from this thread (the tests'
     # own, and the database flush between tests) unless told they are safe: they
-    # are, nothing else runs in this thread (RECIPES.md). Module scope keeps the
+    # are, nothing else runs in this thread. Module scope keeps the
     # variable from leaking into later tests (`check --deploy` refuses it).
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

@@ -1,4 +1,4 @@
-// The layers panel and the properties panel (every field of SPEC §4, generated from the
+// The layers panel and the properties panel (every field of docs/designer.md, generated from the
 // server's field table so nothing is left out), plus the template's own settings.
 
 import { COLOR_RE, defaultElement } from "./store.js";

@@ -252,7 +252,7 @@ function saveLocks(id, locks) {
   }
 }
 
-/** A new element of `type` with every field at its default (SPEC §4), centred in the canvas. */
+/** A new element of `type` with every field at its default (docs/designer.md), centred in the canvas. */
 export function defaultElement(type, fields, doc, name) {
   const element = { name, type };
   for (const [field, spec] of Object.entries(fields.common)) element[field] = spec.default;
