@@ -58,7 +58,7 @@ ALLOWED_CONTENT_TYPES = frozenset(
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 # Explicit, because `ipaddress` calls 100.64.0.1 not private and NAT64 addresses
-# global (RECIPES: Pillow and remote images). `is_global` is only a second net.
+# global (docs/rendering.md, "Remote images"). `is_global` is only a second net.
 _REFUSED_NETWORKS = tuple(
     ipaddress.ip_network(net)
     for net in (

@@ -1,7 +1,7 @@
 """Run renders in worker processes with hard time and memory limits.
 
 CairoSVG cannot be interrupted by a signal, and a hostile or huge document can
-make it burn CPU for seconds or allocate gigabytes (RECIPES: CairoSVG 2.9). So
+make it burn CPU for seconds or allocate gigabytes (docs/rendering.md). So
 renders run in a small pool of long-lived worker processes:
 
 - each task runs under an address-space limit (RLIMIT_AS) and a CPU-time limit

@@ -46,7 +46,7 @@ def test_an_app_imports_only_the_apps_below_it(app):
 
 
 def test_only_the_rendering_package_imports_cairosvg():
-    for app in [*APPS, "imagior"]:
+    for app in [*APPS, "imagior", "bench"]:
         for path in source_files(app):
             if "rendering" in path.parts:
                 continue
@@ -86,3 +86,16 @@ def test_comments_name_only_files_that_exist():
                 if not any((base / named).exists() for base in bases):
                     stale.append(f"{path.relative_to(ROOT)}:{number} names {named}")
     assert stale == []
+
+
+def test_comments_cite_no_document_outside_the_repository():
+    """A reader of the code can open what a comment cites: docs/, not notes kept elsewhere."""
+    outside = re.compile(r"RECIPES|STYLE\.md|SPEC §|\.\./shared/")
+    cited = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in ROOT.rglob("*.py")
+        if not {".venv", "node_modules"} & set(path.parts) and path != Path(__file__).resolve()
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if outside.search(line)
+    ]
+    assert cited == []

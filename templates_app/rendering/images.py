@@ -22,7 +22,7 @@ MAX_SOURCE_BYTES = 10 * 1024 * 1024  # same budget as a remote fetch (docs/rende
 MAX_SOURCE_PIXELS = 40_000_000
 ALLOWED_FORMATS = frozenset({"PNG", "JPEG", "WEBP", "GIF", "BMP"})
 
-# Pillow only warns at ~89 Mpx by default (RECIPES): warn at our budget and make the
+# Pillow only warns at ~89 Mpx by default (docs/rendering.md): warn at our budget and make the
 # warning an error, process-wide (catch_warnings per call is not thread-safe before
 # Python 3.14). _open() also checks the size itself, so this is belt and braces.
 Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS
@@ -192,7 +192,7 @@ def image_data_uri(el: dict, scale: float, images: _Images = None) -> str:
     picture = fit_image(load_image(el["src"], name, target=size, images=images), size, el.get("fit", "cover"))
     buffer = io.BytesIO()
     # PNG even for photos: cairo decodes PNG itself, while an embedded JPEG costs
-    # CairoSVG a Pillow round trip to PNG on every render (RECIPES: CairoSVG 2.9).
+    # CairoSVG a Pillow round trip to PNG on every render (docs/rendering.md).
     # Opaque pictures go in as stored (uncompressed) RGB: only PNG's row filters
     # cost time, and the bigger SVG parses in about a millisecond (measured with bench/bench_render.py --profile).
     if picture.getchannel("A").getextrema()[0] == 255:

@@ -75,7 +75,7 @@ def _encode(image: Image.Image, fmt: str, quality: int) -> bytes:
     buffer = io.BytesIO()
     opaque = image.getchannel("A").getextrema()[0] == 255
     if fmt == "png":
-        # Level 1 is ~2× faster than the default for a modest size cost (RECIPES: Pillow);
+        # Level 1 is ~2× faster than the default for a modest size cost (docs/rendering.md, "Encode");
         # run-length coding after PNG's row filters is as fast and ~10% smaller on photos.
         (image.convert("RGB") if opaque else image).save(
             buffer, format="PNG", compress_level=1, compress_type=zlib.Z_RLE
