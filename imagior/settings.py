@@ -6,6 +6,7 @@ another server.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -109,6 +110,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+    )
+    # The test database is a file, not memory: Django shares an in-memory database's
+    # one connection among the live server's request threads, and two requests at
+    # once (a page and its images) then corrupt each other's results. With a file,
+    # each thread opens its own connection.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(Path(tempfile.gettempdir()) / f"imagior-test-{os.getpid()}.sqlite3")
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # psycopg 3's connection pool, per process (docs/deploy.md): DATABASE_POOL_MAX_SIZE
