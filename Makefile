@@ -2,7 +2,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run run-scale load test test-postgres lint check bench clean help
+.PHONY: run run-scale load test test-postgres lint check bench bench-data clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -12,6 +12,7 @@ help:
 	@echo "make lint  - ruff and the migration check"
 	@echo "make load  - Locust, 8 users for 60 s against make run-scale (docs/benchmarks.md)"
 	@echo "make bench - time the reference card: API and pipeline against naive CairoSVG (docs/benchmarks.md)"
+	@echo "make bench-data - a big account (1M images, 1M ledger rows, 5M logged requests) against a small one, SQLite and PostgreSQL"
 
 $(PY):
 	@python=$$(bin/find-python) && echo "Using $$python" && "$$python" -m venv $(VENV)
@@ -61,6 +62,12 @@ load: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/bench_render.py
+
+# Every API GET and dashboard page, big account against small, on SQLite and on run-scale's PostgreSQL (docs/benchmarks.md).
+bench-data: $(VENV)/.installed-dev
+	bin/ensure-postgres
+	bin/ensure-redis
+	$(PY) bench/bench_data.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -152,13 +152,17 @@ def render_report(args, started, rows, ledger, problems) -> str:
 
 
 def write_report(report: str) -> None:
-    path = ROOT / "docs/benchmarks.md"
+    replace_section(ROOT / "docs/benchmarks.md", "Load (`make load`)", START, END, report)
+
+
+def replace_section(path: Path, heading: str, start: str, end: str, report: str) -> None:
+    """Put `report` between the `start` and `end` markers of `path`, or append it under `heading`."""
     text = path.read_text()
-    block = f"{START}\n{report}\n{END}"
-    if START in text:
-        text = re.sub(re.escape(START) + r".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    block = f"{start}\n{report}\n{end}"
+    if start in text:
+        text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: block, text, flags=re.S)
     else:
-        text = text.rstrip() + "\n\n## Load (`make load`)\n\n" + block + "\n"
+        text = text.rstrip() + f"\n\n## {heading}\n\n" + block + "\n"
     path.write_text(text)
 
 
