@@ -76,6 +76,8 @@ def backfill_images(apps, schema_editor):
                 usage.credits_used -= taken
                 changed.append(usage)
         UsageDay.objects.bulk_update(changed, ["credits_used"], batch_size=1000)
+        # A row that only held credits now moved to their templates holds nothing.
+        UsageDay.objects.filter(pk__in=[usage.pk for usage in changed], **dict.fromkeys(COUNTERS, 0)).delete()
 
     # Image rows always name a template, and billing 0008 wrote only template "": no clash.
     UsageDay.objects.bulk_create(
