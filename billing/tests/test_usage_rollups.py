@@ -251,3 +251,12 @@ def test_the_backfill_gives_the_figures_the_live_rollups_give(
     assert rollups(alice) == rows
     assert figures() == live
     assert ledger.rollup_drift(BillingAccount.objects.get(user=alice)) == 0
+
+
+def test_an_idempotent_replay_creates_no_image_and_counts_none(api, alice, alice_key, template):
+    for _ in range(2):
+        response = api.post("/api/v1/images", {"template": template}, format="json", HTTP_IDEMPOTENCY_KEY="once")
+        assert response.status_code == 201
+    assert Image.objects.count() == 1
+    row = UsageDay.objects.get(user=alice, key=alice_key[0].public_id, template=template)
+    assert (row.images, row.credits_used) == (1, 1)
