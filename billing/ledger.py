@@ -12,14 +12,15 @@ carry-over part, so both parts can be audited (`manage.py check_ledger`).
 """
 
 import calendar
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.db.models.functions import Least
 from django.utils import timezone
 
-from billing.models import BillingAccount, LedgerEntry, Plan
+from billing import usage as usage_rollups
+from billing.models import BillingAccount, LedgerEntry, Plan, UsageDay
 
 LOW_BALANCE_SHARE = 0.10  # warn below 10 % of the plan's monthly credits
 
@@ -89,11 +90,15 @@ def _apply(
     reference: str = "",
     reason: str = "",
     created_by: str = "",
+    usage_key: str = "",
+    usage_template: str = "",
 ) -> LedgerEntry:
     """Add `amount` (may be negative) and write the ledger row; the caller holds a transaction.
 
     `carryover` says how the carry-over part moves (default: debits spend plan
-    credits first, credits go to this period's plan credits).
+    credits first, credits go to this period's plan credits). Renders and refunds
+    also move the period's usage counter and the day's rollup for (`usage_key`,
+    `usage_template`), in the same transaction.
     """
     carryover = carryover or (_spend if amount < 0 else _keep)
     before = BillingAccount.objects.select_for_update().values_list("carryover_credits", flat=True).get(pk=account.pk)
@@ -105,7 +110,7 @@ def _apply(
         raise NegativeBalance
     balance, after = BillingAccount.objects.values_list("balance", "carryover_credits").get(pk=account.pk)
     account.balance, account.carryover_credits = balance, after
-    return LedgerEntry.objects.create(
+    entry = LedgerEntry.objects.create(
         account=account,
         kind=kind,
         amount=amount,
@@ -115,17 +120,37 @@ def _apply(
         reason=reason,
         created_by=created_by,
     )
+    if kind in USAGE_KINDS:
+        usage_rollups.add_usage(
+            account.user_id,
+            key=usage_key,
+            template=usage_template,
+            day=entry.created_at.astimezone(UTC).date(),
+            credits_used=-amount,
+        )
+    return entry
 
 
-def charge_credits(user, *, cost: int, reference: str, created_by: str = "") -> int:
+def charge_credits(
+    user, *, cost: int, reference: str, created_by: str = "", usage_key: str = "", usage_template: str = ""
+) -> int:
     """Spend `cost` credits for the render `reference`; returns the new balance.
 
-    Raises InsufficientCredits, leaving nothing changed, when the balance is short.
+    `usage_key` and `usage_template` (public ids, "" for none) say which rollup row the
+    credits count in. Raises InsufficientCredits, leaving nothing changed, when the balance is short.
     """
     account = open_account(user)
     try:
         with transaction.atomic():
-            entry = _apply(account, -cost, kind=LedgerEntry.Kind.RENDER, reference=reference, created_by=created_by)
+            entry = _apply(
+                account,
+                -cost,
+                kind=LedgerEntry.Kind.RENDER,
+                reference=reference,
+                created_by=created_by,
+                usage_key=usage_key,
+                usage_template=usage_template,
+            )
             _note_low_balance(account)
     except NegativeBalance:
         balance = BillingAccount.objects.values_list("balance", flat=True).get(pk=account.pk)
@@ -149,9 +174,13 @@ def _note_low_balance(account: BillingAccount) -> None:
         transaction.on_commit(lambda: notify_low_balance.enqueue(account_id=account.pk))
 
 
-def refund_credits(user, *, reference: str, reason: str = "Render failed") -> int | None:
+def refund_credits(
+    user, *, reference: str, reason: str = "Render failed", usage_key: str | None = None, usage_template: str = ""
+) -> int | None:
     """Give back what the render `reference` cost, to the part of the balance it came from.
 
+    The refund counts against the rollup of `usage_key` (default: the API key that paid for
+    the render, "" when it was not a key) and `usage_template`, so a failed render nets to 0.
     Returns the new balance, or None when there was no charge or it was refunded already.
     """
     account = open_account(user)
@@ -159,6 +188,8 @@ def refund_credits(user, *, reference: str, reason: str = "Render failed") -> in
     if charge is None:
         return None
     restore = -charge.carryover_amount
+    if usage_key is None:
+        usage_key = charge.created_by if charge.created_by.startswith("key_") else ""
     try:
         with transaction.atomic():
             entry = _apply(
@@ -168,6 +199,8 @@ def refund_credits(user, *, reference: str, reason: str = "Render failed") -> in
                 carryover=lambda amount: F("carryover_credits") + restore,
                 reference=reference,
                 reason=reason,
+                usage_key=usage_key,
+                usage_template=usage_template,
             )
     except IntegrityError:  # the unique constraint: refunded already
         return None
@@ -286,3 +319,10 @@ def ledger_drift(account: BillingAccount) -> tuple[int, int] | None:
 def usage_drift(account: BillingAccount) -> int:
     """How far the usage counter is from the ledger's renders and refunds this period (0: none)."""
     return account.used_this_period - used_since(account, account.period_started_at)
+
+
+def rollup_drift(account: BillingAccount) -> int:
+    """How far the daily rollups' credits are from all the ledger's renders and refunds (0: none)."""
+    rolled_up = UsageDay.objects.filter(user_id=account.user_id).aggregate(total=Sum("credits_used"))["total"]
+    spent = LedgerEntry.objects.filter(account=account, kind__in=USAGE_KINDS).aggregate(total=Sum("amount"))["total"]
+    return (rolled_up or 0) - -(spent or 0)

@@ -287,3 +287,37 @@ class RequestLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.endpoint} {self.status}"
+
+
+class UsageDay(models.Model):
+    """One account's usage on one UTC day, per API key and template: the rollup every usage
+    figure is read from (docs/billing.md, "Where usage figures come from").
+
+    Each counter is moved by `billing.usage.add_usage` in the same transaction as the event it
+    counts, so reading a range of days costs the same whatever the history. `key` is the API
+    key's public id ("" for the dashboard), `template` the template's public id ("" for
+    requests and for credits of renders not tied to a template).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(help_text="UTC.")
+    key = models.CharField(max_length=40, blank=True)
+    template = models.CharField(max_length=40, blank=True)
+    requests = models.PositiveBigIntegerField(default=0)
+    errors = models.PositiveBigIntegerField(default=0)
+    images = models.PositiveBigIntegerField(default=0, help_text="Images created, live and sandbox.")
+    sandbox_images = models.PositiveBigIntegerField(default=0)
+    failed = models.PositiveBigIntegerField(default=0, help_text="Of the images created that day, how many failed.")
+    # Renders minus refunds on the day of the ledger row: a refund on a later day than its
+    # render leaves that later day negative, hence a signed field.
+    credits_used = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "key", "template"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day", "key", "template"], name="usageday_one_row_per_dims")
+        ]
+        indexes = [models.Index(fields=["user", "day"], name="usageday_user_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day} {self.key or 'dashboard'} {self.template or '-'}"

@@ -1,6 +1,6 @@
 import csv
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -185,10 +185,9 @@ def _usage_days(request) -> int:
     return int(raw) if raw.isdigit() and int(raw) in USAGE_RANGES else 30
 
 
-def _usage_since(days: int):
-    """The start of the first day `daily_usage` counts for `days`, so every figure covers the same span."""
-    first = timezone.now().date() - timedelta(days=days - 1)
-    return datetime.combine(first, datetime.min.time(), tzinfo=UTC)
+def _usage_since(days: int) -> date:
+    """The first day `daily_usage` counts for `days` (UTC), so every figure covers the same span."""
+    return timezone.now().date() - timedelta(days=days - 1)
 
 
 @require_safe
@@ -196,8 +195,9 @@ def _usage_since(days: int):
 def usage_page(request):
     """Usage by day (the API's /usage figures, from the same function), by template and by key.
 
-    It lives here rather than in billing because the by-template figures come from
-    images, which billing does not know about (tests/test_architecture.py, import direction).
+    Every figure comes from the daily rollups (billing.UsageDay). It lives here rather than in
+    billing because the by-template figures need template names, which billing does not know
+    about (tests/test_architecture.py, import direction).
     """
     days = _usage_days(request)
     since = _usage_since(days)
@@ -205,8 +205,8 @@ def usage_page(request):
         "days": days,
         "ranges": USAGE_RANGES,
         "usage": usage.daily_usage(request.user, days=days),
-        "by_template": services.usage_by_template(request.user, since=since),
-        "by_key": usage.usage_by_key(request.user, since=since),
+        "by_template": services.usage_by_template(request.user, since_day=since),
+        "by_key": usage.usage_by_key(request.user, since_day=since),
     }
     return render(request, "dashboard/usage.html", context)
 

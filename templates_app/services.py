@@ -5,16 +5,18 @@ import contextlib
 import logging
 import secrets
 import time
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from billing import ledger
+from accounts.models import ApiKey
+from billing import ledger, usage
+from billing.models import UsageDay
 from lib.errors import InvalidInput
 from templates_app import previews, render_runner, rendering, representations, sources
 from templates_app.documents import localized, prepare_document
@@ -158,11 +160,21 @@ def render_image(
             render_document=document if run_async else None,
             signed_key=signed_key,
         )
+        key_id = api_key.public_id if api_key else ""
         if cost:
             created_by = api_key.public_id if api_key else charged_by
-            balance = ledger.charge_credits(owner, cost=cost, reference=image.public_id, created_by=created_by)
+            balance = ledger.charge_credits(
+                owner,
+                cost=cost,
+                reference=image.public_id,
+                created_by=created_by,
+                usage_key=key_id,
+                usage_template=template.public_id,
+            )
         else:
             balance = ledger.open_account(owner).balance
+        # Every image created (renders, API edits, dashboard re-renders all come here) counts once.
+        usage.add_usage(owner, key=key_id, template=template.public_id, images=1, sandbox_images=int(sandbox))
         if run_async:
             from templates_app.tasks import render_pending_image  # tasks import this module
 
@@ -295,7 +307,15 @@ def _fail(image: Image, exc: "rendering.RenderError", *, expected: str = Image.S
             return False
         for field, value in changes.items():
             setattr(image, field, value)
-        ledger.refund_credits(image.owner, reference=image.public_id)
+        ledger.refund_credits(image.owner, reference=image.public_id, usage_template=image.template_public_id)
+        # Counted on the day the image was created, like `images`, so a day's failed ≤ its images.
+        usage.add_usage(
+            image.owner_id,
+            key=_key_id(image),
+            template=image.template_public_id,
+            day=image.created_at.astimezone(UTC).date(),
+            failed=1,
+        )
         webhooks.emit(
             image.owner,
             "image.failed",
@@ -304,6 +324,13 @@ def _fail(image: Image, exc: "rendering.RenderError", *, expected: str = Image.S
             callback_url=image.callback_url,
         )
     return True
+
+
+def _key_id(image: Image) -> str:
+    """The public id of the key that created the image ("" for the dashboard or a deleted key)."""
+    if image.api_key_id is None:
+        return ""
+    return ApiKey.objects.filter(pk=image.api_key_id).values_list("public_id", flat=True).first() or ""
 
 
 def render_accepted_image(image_id: int) -> str:
@@ -382,7 +409,12 @@ def delete_image(*, image: Image) -> bool:
             status=Image.Status.CANCELLED, credits_used=0, render_document=None
         )
         if cancelled:
-            ledger.refund_credits(image.owner, reference=image.public_id, reason="Render cancelled: image deleted")
+            ledger.refund_credits(
+                image.owner,
+                reference=image.public_id,
+                reason="Render cancelled: image deleted",
+                usage_template=image.template_public_id,
+            )
         stored = Image.objects.filter(pk=image.pk).values_list("file", flat=True).first()
         image.delete()
     storage = image.file.storage
@@ -470,29 +502,36 @@ def get_font_for(user, public_id: str) -> UserFont:
 # --- Usage ----------------------------------------------------------------------
 
 
-def usage_by_template(user, *, since) -> list[dict]:
-    """Images and credits per template since `since`, busiest first (deleted templates keep their id)."""
-    from django.db.models import Count, Q, Sum
-
-    rows = (
-        Image.objects.filter(owner=user, created_at__gte=since)
-        .values("template_public_id", "template__name")
+def usage_by_template(user, *, since_day: date) -> list[dict]:
+    """Images, sandbox images, failures and credits per template since `since_day` (UTC), busiest
+    first, from the daily rollups; a deleted template keeps its id."""
+    rows = [
+        row
+        for row in UsageDay.objects.filter(user=user, day__gte=since_day)
+        .exclude(template="")
+        .values("template")
         .annotate(
-            images=Count("id"),
-            sandbox_images=Count("id", filter=Q(sandbox=True)),
-            failed=Count("id", filter=Q(status=Image.Status.FAILED)),
+            images=Sum("images"),
+            sandbox_images=Sum("sandbox_images"),
+            failed=Sum("failed"),
             credits_used=Sum("credits_used"),
         )
-        .order_by("-images", "template_public_id")
+        .order_by("-images", "template")
+        if row["images"] or row["failed"] or row["credits_used"]
+    ]
+    names = dict(
+        DesignTemplate.objects.filter(owner=user, public_id__in=[row["template"] for row in rows]).values_list(
+            "public_id", "name"
+        )
     )
     return [
         {
-            "template": row["template_public_id"],
-            "name": row["template__name"] or "(deleted template)",
+            "template": row["template"],
+            "name": names.get(row["template"]) or "(deleted template)",
             "images": row["images"],
             "sandbox_images": row["sandbox_images"],
             "failed": row["failed"],
-            "credits_used": row["credits_used"] or 0,
+            "credits_used": row["credits_used"],
         }
         for row in rows
     ]

@@ -3,7 +3,8 @@
 Invariants after every step: the paid-plan credits granted are exactly the
 periods paid for (one refill per paid invoice, one upgrade row per paid
 upgrade), an unpaid period is only ever refilled with Free's credits, no
-balance goes below zero, and `check_ledger` is clean.
+balance goes below zero, `check_ledger` is clean and the daily usage rollups' credits equal
+the ledger's renders and refunds.
 """
 
 import contextlib
@@ -254,6 +255,11 @@ class BillingMachine(RuleBasedStateMachine):
         out = StringIO()
         call_command("check_ledger", stdout=out)
         assert out.getvalue().startswith("OK:")
+
+    @invariant()
+    def daily_rollups_hold_the_ledgers_usage(self):
+        # Renders and refunds move the day's rollup in their ledger row's transaction.
+        assert ledger.rollup_drift(self.fresh()) == 0
 
     @invariant()
     def plan_credits_granted_equal_periods_paid_for(self):

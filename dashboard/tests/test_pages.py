@@ -244,7 +244,7 @@ def test_usage_by_template_counts_images_and_credits(alice, template, image):
     from django.utils import timezone
 
     services.render_image(owner=alice, template_id=template.public_id, sandbox=False)
-    rows = services.usage_by_template(alice, since=timezone.now() - timezone.timedelta(days=1))
+    rows = services.usage_by_template(alice, since_day=timezone.now().date())
     assert rows == [
         {
             "template": template.public_id,

@@ -6,7 +6,8 @@ from billing.models import BillingAccount
 
 class Command(BaseCommand):
     help = (
-        "Verify that every balance, and this period's usage counter, equal the sums of the ledger; "
+        "Verify that every balance, this period's usage counter and the daily usage rollups' credits "
+        "equal the sums of the ledger; "
         "exits non-zero on any drift."
     )
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         for account in accounts.iterator():
             drift = ledger.ledger_drift(account)
             usage = ledger.usage_drift(account)
+            rollups = ledger.rollup_drift(account)
             if drift:
                 self.stdout.write(
                     f"{account.user.email}: balance {account.balance} is off by {drift[0]:+d}, "
@@ -25,7 +27,9 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{account.user.email}: used this period {account.used_this_period} is off by {usage:+d}"
                 )
-            drifted += bool(drift or usage)
+            if rollups:
+                self.stdout.write(f"{account.user.email}: credits in the daily usage rollups are off by {rollups:+d}")
+            drifted += bool(drift or usage or rollups)
         if drifted:
             raise CommandError(f"{drifted} account(s) drift from their ledger.")
         self.stdout.write(f"OK: {accounts.count()} account(s) match their ledger.")
