@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BOUND = 1.5
 LEDGER_ROWS, IMAGE_ROWS, REQUEST_ROWS = 1_000_000, 1_000_000, 5_000_000
 DELIVERY_ROWS = IMAGE_ROWS  # a webhook delivery per image: deliveries are kept, like images
+ROLLUP_DAYS = 400  # the daily usage rollups of the same year and more
 PAGE_ROWS = 130  # the small account has enough of each for every page timed: answers of the same size
 BATCH = 250_000
 START, END = "<!-- bench-data:start -->", "<!-- bench-data:end -->"
@@ -175,14 +176,16 @@ def worker(scale: float, runs: int) -> dict:
         "images": round(IMAGE_ROWS * scale),
         "request-log rows": round(REQUEST_ROWS * scale),
         "webhook deliveries": round(DELIVERY_ROWS * scale),
+        "days of usage rollups": max(1, round(ROLLUP_DAYS * scale)),
     }
-    fill(small, ledger=PAGE_ROWS, images=PAGE_ROWS, requests=PAGE_ROWS, deliveries=PAGE_ROWS)
+    fill(small, ledger=PAGE_ROWS, images=PAGE_ROWS, requests=PAGE_ROWS, deliveries=PAGE_ROWS, days=0)
     fill(
         big,
         ledger=counts["ledger rows"],
         images=counts["images"],
         requests=counts["request-log rows"],
         deliveries=counts["webhook deliveries"],
+        days=counts["days of usage rollups"],
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -195,11 +198,12 @@ def worker(scale: float, runs: int) -> dict:
 
 def rows_of(user) -> dict:
     """What the big account holds now, counted."""
-    from billing.models import LedgerEntry, RequestLog
+    from billing.models import LedgerEntry, RequestLog, UsageDay
     from templates_app.models import Image
     from webhooks.models import WebhookDelivery
 
     return {
+        "days of usage rollups": UsageDay.objects.filter(user=user).values("day").distinct().count(),
         "ledger rows": LedgerEntry.objects.filter(account__user=user).count(),
         "images": Image.objects.filter(owner=user).count(),
         "request-log rows": RequestLog.objects.filter(user=user).count(),
@@ -256,9 +260,10 @@ def seed_account(name: str) -> dict:
     }
 
 
-def fill(account: dict, *, ledger: int, images: int, requests: int, deliveries: int) -> None:
-    """Copy the account's real rows until it has that many more of each."""
-    from billing.models import LedgerEntry, RequestLog
+def fill(account: dict, *, ledger: int, images: int, requests: int, deliveries: int, days: int) -> None:
+    """Copy the account's real rows until it has that many more of each, and its
+    rollups (today's, from the real render) to that many days before today."""
+    from billing.models import LedgerEntry, RequestLog, UsageDay
     from templates_app.models import Image
     from webhooks.models import WebhookDelivery
 
@@ -272,12 +277,14 @@ def fill(account: dict, *, ledger: int, images: int, requests: int, deliveries: 
     clone(RequestLog, request.pk, requests, step_seconds=0.5)
     delivery = WebhookDelivery.objects.filter(owner=user).latest("id")
     clone(WebhookDelivery, delivery.pk, deliveries, step_seconds=31, unique=["message_id"])
+    for rollup in UsageDay.objects.filter(user=user).values_list("pk", flat=True):
+        clone(UsageDay, rollup, days, step_seconds=0)
 
 
 def clone(model, source_pk: int, count: int, *, step_seconds: float, unique: tuple = ()) -> None:
     """INSERT `count` copies of one row, in batches: every column as the source's, except the
-    primary key (new), `created_at` (i × step seconds before now) and the `unique` text
-    columns (the source's value with the row number appended)."""
+    primary key (new), `created_at` (i × step seconds before now), `day` (i days before
+    today) and the `unique` text columns (the source's value with the row number appended)."""
     from django.db import connection, transaction
 
     table = connection.ops.quote_name(model._meta.db_table)
@@ -289,6 +296,8 @@ def clone(model, source_pk: int, count: int, *, step_seconds: float, unique: tup
         columns.append(column)
         if field.name == "created_at":
             values.append(_seconds_ago(f"s.i * {float(step_seconds)}"))
+        elif field.name == "day":
+            values.append(_days_ago("s.i"))
         elif field.name in unique:
             values.append(f"src.{column} || '_' || CAST(s.i AS TEXT)")
         else:
@@ -320,6 +329,14 @@ def _seconds_ago(expression: str) -> str:
     if connection.vendor == "sqlite":
         return f"strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now', '-' || ({expression}) || ' seconds')"
     return f"now() - make_interval(secs => {expression})"
+
+
+def _days_ago(expression: str) -> str:
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        return f"date('now', '-' || ({expression}) || ' days')"
+    return f"current_date - ({expression})"
 
 
 def calls_for(account: dict) -> list[tuple[str, str, str]]:

@@ -38,6 +38,7 @@ def test_the_worker_seeds_the_big_account_and_times_every_page(tmp_path):
     assert result["rows"]["request-log rows"] >= 1000
     assert result["rows"]["ledger rows"] >= 200
     assert result["rows"]["webhook deliveries"] >= 200
+    assert result["rows"]["days of usage rollups"] == 1 + 1  # today's, from the real render, and one copy
     names = [call["name"] for call in result["calls"]]
     for expected in ["GET /api/v1/images", "GET /api/v1/usage", "/dashboard/usage", "/dashboard/images"]:
         assert expected in names
