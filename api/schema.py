@@ -454,10 +454,12 @@ class AccountResponseSerializer(serializers.Serializer):
 
 
 class UsageCountsSerializer(serializers.Serializer):
-    requests = serializers.IntegerField()
-    images = serializers.IntegerField()
-    credits_used = serializers.IntegerField()
-    errors = serializers.IntegerField()
+    requests = serializers.IntegerField(help_text="Authenticated API requests.")
+    images = serializers.IntegerField(help_text="Images created, by any route (API or dashboard), live and sandbox.")
+    credits_used = serializers.IntegerField(
+        help_text="Credits spent on renders minus refunds; a refund on a later day can make a day negative."
+    )
+    errors = serializers.IntegerField(help_text="API requests answered with a 4xx or 5xx status.")
 
 
 class UsageDaySerializer(UsageCountsSerializer):

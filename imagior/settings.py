@@ -327,8 +327,9 @@ if PAYMENT_PROVIDER not in ("", "manual", "stripe"):
 if PAYMENT_PROVIDER == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
     raise ImproperlyConfigured("PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.")
 
-# API request log, for usage figures.
-REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=400)
+# The raw API request log, for admins and debugging; usage figures come from the daily
+# rollups (docs/billing.md, "Where usage figures come from").
+REQUEST_LOG_RETENTION_DAYS = env.int("REQUEST_LOG_RETENTION_DAYS", default=30)
 # /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404 (docs/deploy.md).
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 # How often `manage.py run_scheduler` enqueues the periodic tasks (seconds).
