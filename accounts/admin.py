@@ -58,6 +58,10 @@ class MembershipFormSet(BaseInlineFormSet):
         """Exactly one owner: say so on the form instead of the database's IntegrityError."""
         super().clean()
         kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        for form in self.forms:
+            stays_owner = form in kept and form.cleaned_data.get("role") == Membership.Role.OWNER
+            if form.instance.pk and form.instance.personal and not stays_owner:
+                raise ValidationError("The owner of a personal workspace stays its owner.")
         owners = sum(1 for form in kept if form.cleaned_data.get("role") == Membership.Role.OWNER)
         if owners != 1:
             raise ValidationError("A workspace has exactly one owner.")
@@ -85,12 +89,22 @@ class WorkspaceAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Read only: memberships change on their workspace's page, where the one-owner rule is checked."""
+
     list_display = ["user", "workspace", "role", "personal", "created_at"]
     list_filter = ["role", "personal"]
     search_fields = ["user__email", "workspace__name", "workspace__public_id"]
     readonly_fields = ["personal", "created_at"]
-    raw_id_fields = ["user", "workspace"]
     list_select_related = ["user", "workspace"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(IdempotencyRecord)

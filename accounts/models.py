@@ -12,7 +12,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts import keys
+from accounts import keys, roles
 from accounts.ids import new_public_id
 from accounts.scopes import validate_scopes
 
@@ -310,9 +310,14 @@ class ApiKey(models.Model):
     ) -> tuple["ApiKey", str]:
         """Create a key and return it with its full text, which is never stored.
 
-        The key belongs to `workspace`, by default the user's personal one."""
+        The key belongs to `workspace` (whose owner or admin the user must be), by
+        default the user's personal one."""
         if workspace is None:
             workspace = personal_workspace(user)
+        else:
+            role = Membership.objects.filter(workspace=workspace, user=user).values_list("role", flat=True).first()
+            if not roles.allows(role, "keys"):
+                raise ValidationError(f"Only an owner or admin of {workspace.public_id} may create its keys.")
         allowed_ips = allowed_ips or []
         allowed_domains = [d.strip().lower() for d in allowed_domains or []]
         allowed_templates = list(dict.fromkeys(t.strip() for t in allowed_templates or []))

@@ -9,6 +9,7 @@ from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -160,6 +161,19 @@ def test_a_key_is_issued_in_the_personal_workspace_unless_told_otherwise(alice, 
     assert rolled.workspace == team
 
 
+def test_only_an_owner_or_admin_of_a_workspace_issues_its_keys(alice, bob):
+    team = the_personal_workspace_of(alice)
+    with pytest.raises(ValidationError):
+        ApiKey.issue(bob, workspace=team)  # not a member
+    Membership.objects.create(workspace=team, user=bob, role="member")
+    with pytest.raises(ValidationError):
+        ApiKey.issue(bob, workspace=team)  # a member has no "keys" permission
+    Membership.objects.filter(workspace=team, user=bob).update(role="admin")
+    key, _ = ApiKey.issue(bob, workspace=team)
+    assert key.workspace == team and key.user == bob
+    assert ApiKey.objects.filter(workspace=team).count() == 1
+
+
 def test_the_account_shows_the_key_s_workspace(alice, api):
     body = api.get("/api/v1/account").json()
     workspace = the_personal_workspace_of(alice)
@@ -208,6 +222,33 @@ def test_the_admin_refuses_a_second_owner_with_a_message(staff_client, alice, bo
     assert response.status_code == 200  # the form again, not a 500
     assert b"exactly one owner" in response.content
     assert Membership.objects.filter(workspace=workspace).count() == 1
+
+
+def test_the_admin_keeps_the_owner_of_a_personal_workspace(staff_client, alice, bob):
+    workspace = the_personal_workspace_of(alice)
+    owner = Membership.objects.get(workspace=workspace)
+    prefix = "memberships"
+    response = staff_client.post(
+        reverse("admin:accounts_workspace_change", args=[workspace.pk]),
+        {
+            "name": workspace.name,
+            f"{prefix}-TOTAL_FORMS": "2",
+            f"{prefix}-INITIAL_FORMS": "1",
+            f"{prefix}-0-id": owner.pk,
+            f"{prefix}-0-workspace": workspace.pk,
+            f"{prefix}-0-user": alice.pk,
+            f"{prefix}-0-role": "member",
+            f"{prefix}-1-workspace": workspace.pk,
+            f"{prefix}-1-user": bob.pk,
+            f"{prefix}-1-role": "owner",
+        },
+    )
+    assert response.status_code == 200 and b"stays its owner" in response.content
+    assert list(Membership.objects.filter(workspace=workspace).values_list("user", "role")) == [(alice.pk, "owner")]
+    # Memberships have a read-only list of their own.
+    membership_page = reverse("admin:accounts_membership_change", args=[owner.pk])
+    assert staff_client.get(membership_page).status_code == 200
+    assert staff_client.post(membership_page, {"role": "member"}).status_code == 403
 
 
 # --- Roles ---------------------------------------------------------------------------------
