@@ -1,8 +1,10 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 
-from accounts.models import ApiKey, IdempotencyRecord, User
+from accounts.models import ApiKey, IdempotencyRecord, Membership, User, Workspace
 
 
 @admin.register(User)
@@ -23,11 +25,21 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "name", "user", "mode", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_display = [
+        "prefix",
+        "name",
+        "user",
+        "workspace",
+        "mode",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
     list_filter = ["mode", ("revoked_at", admin.EmptyFieldListFilter), ("expires_at", admin.EmptyFieldListFilter)]
-    search_fields = ["prefix", "name", "public_id", "user__email"]
-    readonly_fields = ["public_id", "prefix", "key_hash", "created_at", "last_used_at"]
-    list_select_related = ["user"]
+    search_fields = ["prefix", "name", "public_id", "user__email", "workspace__public_id"]
+    readonly_fields = ["public_id", "workspace", "prefix", "key_hash", "created_at", "last_used_at"]
+    list_select_related = ["user", "workspace"]
     actions = ["revoke_keys"]
 
     def has_add_permission(self, request) -> bool:
@@ -39,6 +51,60 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def revoke_keys(self, request, queryset):
         for key in queryset:
             key.revoke()
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    def clean(self):
+        """Exactly one owner: say so on the form instead of the database's IntegrityError."""
+        super().clean()
+        kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        for form in self.forms:
+            stays_owner = form in kept and form.cleaned_data.get("role") == Membership.Role.OWNER
+            if form.instance.pk and form.instance.personal and not stays_owner:
+                raise ValidationError("The owner of a personal workspace stays its owner.")
+        owners = sum(1 for form in kept if form.cleaned_data.get("role") == Membership.Role.OWNER)
+        if owners != 1:
+            raise ValidationError("A workspace has exactly one owner.")
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    formset = MembershipFormSet
+    fields = ["user", "role", "personal", "created_at"]
+    readonly_fields = ["personal", "created_at"]
+    raw_id_fields = ["user"]
+    extra = 0
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    """Workspaces and their members (docs/workspaces.md). One owner each: the database refuses a second."""
+
+    list_display = ["name", "public_id", "personal", "created_at"]
+    list_filter = ["personal"]
+    search_fields = ["name", "public_id", "memberships__user__email"]
+    readonly_fields = ["public_id", "personal", "created_at"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    """Read only: memberships change on their workspace's page, where the one-owner rule is checked."""
+
+    list_display = ["user", "workspace", "role", "personal", "created_at"]
+    list_filter = ["role", "personal"]
+    search_fields = ["user__email", "workspace__name", "workspace__public_id"]
+    readonly_fields = ["personal", "created_at"]
+    list_select_related = ["user", "workspace"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(IdempotencyRecord)

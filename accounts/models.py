@@ -1,5 +1,6 @@
 import base64
 import ipaddress
+import re
 import secrets
 from datetime import timedelta
 
@@ -7,11 +8,11 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts import keys
+from accounts import keys, roles
 from accounts.ids import new_public_id
 from accounts.scopes import validate_scopes
 
@@ -33,6 +34,10 @@ def new_key_id() -> str:
     return new_public_id("key")
 
 
+def new_workspace_id() -> str:
+    return new_public_id("wsp")
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
@@ -41,7 +46,9 @@ class UserManager(BaseUserManager):
             raise ValueError("An e-mail address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
         user.set_password(password)  # None gives an unusable password
-        user.save(using=self._db)
+        with transaction.atomic(using=self._db):
+            user.save(using=self._db)
+            personal_workspace(user)
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra):
@@ -110,6 +117,87 @@ class User(AbstractBaseUser, PermissionsMixin):
             address.save(update_fields=["verified", "primary"])
 
 
+class Workspace(models.Model):
+    """What a team shares (docs/workspaces.md). Phase 1: every user has a personal one, and
+    API keys belong to one; the rest of the objects still belong to the user."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_workspace_id, editable=False)
+    name = models.CharField(max_length=100)
+    # Made for one user at sign-up (or by the migration); never a team's shared workspace.
+    personal = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.public_id})"
+
+
+class Membership(models.Model):
+    """A user's place in a workspace, with a role (accounts/roles.py says what each may do)."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    # The owner's membership of their personal workspace (a copy of Workspace.personal on the
+    # one row where it matters, so the database can hold "one personal workspace per user").
+    personal = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["workspace", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "user"], name="membership_one_per_user_and_workspace"),
+            models.UniqueConstraint(
+                fields=["workspace"], condition=Q(role="owner"), name="membership_one_owner_per_workspace"
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(personal=True), name="membership_one_personal_workspace_per_user"
+            ),
+            models.CheckConstraint(
+                condition=Q(personal=False) | Q(role="owner"), name="membership_personal_only_for_the_owner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.workspace} ({self.role})"
+
+
+def personal_workspace_name(email: str) -> str:
+    """The name of a personal workspace: "Ada Lovelace's workspace" for ada.lovelace@…, else "Personal"."""
+    local = (email or "").split("@", 1)[0].split("+", 1)[0]
+    words = [word for word in re.split(r"[._\-\s]+", local) if word]
+    if not words or not words[0][0].isalpha():
+        return "Personal"
+    name = " ".join(word[:1].upper() + word[1:] for word in words)
+    return f"{name[:80]}'s workspace"
+
+
+def personal_workspace(user) -> Workspace:
+    """The user's personal workspace, made (with their owner membership) on first call.
+
+    Safe under races: the database holds one personal workspace per user
+    (membership_one_personal_workspace_per_user), so a second maker's insert fails
+    inside its savepoint and it reads the winner's."""
+    lookup = {"memberships__user": user, "memberships__personal": True}
+    found = Workspace.objects.filter(**lookup).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            workspace = Workspace.objects.create(name=personal_workspace_name(user.email), personal=True)
+            Membership.objects.create(workspace=workspace, user=user, role=Membership.Role.OWNER, personal=True)
+    except IntegrityError:
+        return Workspace.objects.get(**lookup)
+    return workspace
+
+
 class EmailNotVerified(Exception):
     """A live render by an account whose e-mail address is not confirmed yet (403 email_not_verified)."""
 
@@ -169,7 +257,7 @@ class ApiKeyQuerySet(models.QuerySet):
         """The active key whose full text is `raw`, or None (same answer for malformed, unknown, revoked)."""
         if keys.parse_key(raw) is None:
             return None
-        return self.active().select_related("user").filter(key_hash=keys.hash_key(raw)).first()
+        return self.active().select_related("user", "workspace").filter(key_hash=keys.hash_key(raw)).first()
 
 
 class ApiKey(models.Model):
@@ -179,6 +267,9 @@ class ApiKey(models.Model):
 
     public_id = models.CharField(max_length=40, unique=True, default=new_key_id, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    # Keys are credentials of a workspace: deleting the workspace ends them (CASCADE); the
+    # history that names a key (images, the request log) keeps its rows (SET_NULL there).
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=100, default="Default key")
     mode = models.CharField(max_length=4, choices=Mode.choices, default=Mode.LIVE)
     prefix = models.CharField(max_length=20, editable=False)
@@ -215,8 +306,18 @@ class ApiKey(models.Model):
         scopes: list[str] | None = None,
         allowed_templates: list[str] | None = None,
         expires_at=None,
+        workspace: Workspace | None = None,
     ) -> tuple["ApiKey", str]:
-        """Create a key and return it with its full text, which is never stored."""
+        """Create a key and return it with its full text, which is never stored.
+
+        The key belongs to `workspace` (whose owner or admin the user must be), by
+        default the user's personal one."""
+        if workspace is None:
+            workspace = personal_workspace(user)
+        else:
+            role = Membership.objects.filter(workspace=workspace, user=user).values_list("role", flat=True).first()
+            if not roles.allows(role, "keys"):
+                raise ValidationError(f"Only an owner or admin of {workspace.public_id} may create its keys.")
         allowed_ips = allowed_ips or []
         allowed_domains = [d.strip().lower() for d in allowed_domains or []]
         allowed_templates = list(dict.fromkeys(t.strip() for t in allowed_templates or []))
@@ -234,6 +335,7 @@ class ApiKey(models.Model):
                 )
             key = cls.objects.create(
                 user=user,
+                workspace=workspace,
                 name=name,
                 mode=mode,
                 prefix=keys.visible_prefix(raw),
@@ -265,6 +367,7 @@ class ApiKey(models.Model):
     def _successor(self) -> tuple["ApiKey", str]:
         return ApiKey.issue(
             self.user,
+            workspace=self.workspace,
             name=self.name,
             mode=self.mode,
             allowed_ips=self.allowed_ips,

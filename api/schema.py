@@ -436,6 +436,11 @@ class AccountKeySerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(allow_null=True, help_text="When the key stops working; null: never.")
 
 
+class AccountWorkspaceSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="`wsp_…`")
+    name = serializers.CharField()
+
+
 class AccountSecretsSerializer(serializers.Serializer):
     callback = serializers.CharField(help_text="`whsec_…`: signs `callback_url` deliveries.")
     url_signing = serializers.CharField(help_text="`uss_…`: signs `/i/…` URLs.")
@@ -446,6 +451,10 @@ class AccountResponseSerializer(serializers.Serializer):
     email = serializers.EmailField(allow_null=True, help_text="null for a key without the `account:read` scope.")
     plan = AccountPlanSerializer(allow_null=True, help_text="null for a key without the `account:read` scope.")
     credits = AccountCreditsSerializer(allow_null=True, help_text="null for a key without the `account:read` scope.")
+    workspace = AccountWorkspaceSerializer(
+        allow_null=True,
+        help_text="The workspace the key belongs to; null for a key without the `account:read` scope.",
+    )
     key = AccountKeySerializer(help_text="The key this request used.")
     secrets = AccountSecretsSerializer(
         allow_null=True,

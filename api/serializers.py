@@ -175,8 +175,13 @@ class AccountSerializer(serializers.Serializer):
     email = serializers.EmailField(source="account.user.email")
     plan = PlanSerializer(source="account.plan")
     credits = serializers.SerializerMethodField()
+    workspace = serializers.SerializerMethodField()
     key = serializers.SerializerMethodField()
     secrets = serializers.SerializerMethodField()
+
+    def get_workspace(self, obj) -> dict:
+        workspace = obj["key"].workspace
+        return {"id": workspace.public_id, "name": workspace.name}
 
     def get_credits(self, obj) -> dict:
         account = obj["account"]

@@ -282,7 +282,7 @@ class AccountDetail(GenericAPIView):
         data = AccountSerializer({"account": account, "key": request.auth}).data
         if not request.auth.allows_scope("account:read"):
             # Any key may read its own restrictions here; the rest needs account:read.
-            data = {**data, "email": None, "plan": None, "credits": None, "secrets": None}
+            data = {**data, "email": None, "plan": None, "credits": None, "workspace": None, "secrets": None}
         return Response(data)
 
 
