@@ -16,7 +16,8 @@ COUNT_BOUND = 10_000
 class BoundedPaginator(Paginator):
     @cached_property
     def _bounded_count(self) -> tuple[int, bool]:
-        counted = self.object_list[: COUNT_BOUND + 1].count()
+        # Unordered: any COUNT_BOUND + 1 matching rows will do.
+        counted = self.object_list.order_by()[: COUNT_BOUND + 1].count()
         return min(counted, COUNT_BOUND), counted <= COUNT_BOUND
 
     @cached_property
