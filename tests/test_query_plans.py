@@ -237,8 +237,16 @@ def plan_problems(queries) -> list[str]:
             continue
         tables = big_table_aliases(sql)
         if tables:
-            found += [f"{problem}\n    in: {sql % tuple(params or ())}" for problem in explain(sql, params, tables)]
+            found += [f"{problem}\n    in: {shown(sql, params)}" for problem in explain(sql, params, tables)]
     return found
+
+
+def shown(sql: str, params) -> str:
+    """The statement with its parameters in place, for the failure message."""
+    try:
+        return sql % tuple(params or ())
+    except (TypeError, ValueError):
+        return f"{sql} {params!r}"
 
 
 def load(client, url: str) -> list:
