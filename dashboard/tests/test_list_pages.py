@@ -2,6 +2,7 @@
 The bound is lowered to 30 here, so a few pages of rows cross it."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
@@ -106,3 +107,20 @@ def test_the_ledger_on_the_billing_page_pages_past_the_bound(alice_client, alice
     assert pager(first) == "Page 1 of 2+"
     last = get(alice_client, "/dashboard/billing?page=3")
     assert pager(last) == "Page 3 of 3" and links(last) == {"prev": "page=2"}
+
+
+def test_the_date_filters_take_whole_days(alice_client, alice):
+    """From/to are days in the site's time zone: an image at 23:59:59 is on its day, one at midnight on the next."""
+    make_images(alice, 2)
+    late, midnight = Image.objects.order_by("id")
+    Image.objects.filter(pk=late.pk).update(created_at=datetime(2026, 3, 1, 23, 59, 59, tzinfo=UTC))
+    Image.objects.filter(pk=midnight.pk).update(created_at=datetime(2026, 3, 2, tzinfo=UTC))
+
+    def shown(query: str) -> set[str]:
+        html = get(alice_client, f"/dashboard/images?{query}")
+        return {image.public_id for image in (late, midnight) if image.public_id in html}
+
+    assert shown("until=2026-03-01") == {late.public_id}
+    assert shown("since=2026-03-02") == {midnight.public_id}
+    assert shown("since=2026-03-01&until=2026-03-01") == {late.public_id}
+    assert shown("since=2026-03-01&until=2026-03-02") == {late.public_id, midnight.public_id}
