@@ -1,4 +1,4 @@
-"""The dashboard's lists: Django's Paginator with a count that stops at a bound (docs/dashboard.md, "Lists").
+"""The dashboard's lists: a Paginator whose count stops at a bound (docs/dashboard.md, "Choices worth knowing").
 
 Django's own Paginator runs a full COUNT(*) for "Page 3 of N", which grows with the
 account's history. This one counts at most COUNT_BOUND + 1 rows; above the bound the

@@ -1,4 +1,4 @@
-"""The dashboard's lists count up to a bound and page on past it (docs/dashboard.md, "Lists").
+"""The dashboard's lists count up to a bound and page on past it (docs/dashboard.md, "Choices worth knowing").
 The bound is lowered to 30 here, so a few pages of rows cross it."""
 
 import re
