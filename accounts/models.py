@@ -257,7 +257,11 @@ class ApiKeyQuerySet(models.QuerySet):
         """The active key whose full text is `raw`, or None (same answer for malformed, unknown, revoked)."""
         if keys.parse_key(raw) is None:
             return None
-        return self.active().select_related("user", "workspace").filter(key_hash=keys.hash_key(raw)).first()
+        # get(), not first(): the hash is unique, and first() would sort by the default ordering on every request.
+        try:
+            return self.active().select_related("user", "workspace").get(key_hash=keys.hash_key(raw))
+        except self.model.DoesNotExist:
+            return None
 
 
 class ApiKey(models.Model):
@@ -290,6 +294,8 @@ class ApiKey(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "API key"
+        # The keys page lists one user's keys, newest first (tests/test_query_plans.py).
+        indexes = [models.Index(fields=["user", "-created_at"], name="apikey_user_recent")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

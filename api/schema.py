@@ -506,6 +506,7 @@ class FontFamilySerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="FontList")
 class FontListResponseSerializer(serializers.Serializer):
     count = serializers.IntegerField()
+    count_exact = serializers.BooleanField(help_text="Always true: every font is counted.")
     next = serializers.URLField(allow_null=True, help_text="Always null: the whole list in one page.")
     previous = serializers.URLField(allow_null=True)
     results = FontFamilySerializer(many=True)

@@ -320,7 +320,9 @@ class FontList(GenericAPIView):
         ]
         catalogue = [{**entry, "kind": "catalogue"} for entry in rendering.fonts.catalogue()]
         results = catalogue + uploads
-        return Response({"count": len(results), "next": None, "previous": None, "results": results})
+        return Response(
+            {"count": len(results), "count_exact": True, "next": None, "previous": None, "results": results}
+        )
 
     @idempotent
     def post(self, request):

@@ -46,9 +46,12 @@ def add_months(moment: datetime, months: int = 1) -> datetime:
 
 def open_account(user, *, plan: Plan | None = None, now: datetime | None = None) -> BillingAccount:
     """The user's billing account, created on first use on the default plan with its credits."""
-    existing = BillingAccount.objects.select_related("plan").filter(user=user).first()
-    if existing:
-        return existing
+    # get(), not first(): first() would order by the default ordering (the user's e-mail),
+    # joining the users table and sorting on every request for a row the user id finds alone.
+    try:
+        return BillingAccount.objects.select_related("plan").get(user=user)
+    except BillingAccount.DoesNotExist:
+        pass
     plan = plan or Plan.default()
     now = now or timezone.now()
     try:

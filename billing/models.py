@@ -132,6 +132,8 @@ class LedgerEntry(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "ledger entries"
+        # The billing page's history, and usage by time (tests/test_query_plans.py).
+        indexes = [models.Index(fields=["account", "-created_at", "-id"], name="ledger_account_recent")]
         constraints = [
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="ledger_balance_after_never_negative"),
             # An image is charged at most once and refunded at most once; a
@@ -198,6 +200,7 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at", "-id"], name="payment_account_recent")]
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "provider_reference"],

@@ -3,7 +3,6 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csp import csp_override
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from billing import ledger, payments, stripe_billing
 from billing.models import CreditPack, LedgerEntry, Payment, Plan
+from dashboard.pagination import BoundedPaginator
 
 # --- Dashboard: plans, credit packs, payments and the ledger ---------------------
 
@@ -39,7 +39,8 @@ def _with_stripe_csp(view):
 @_with_stripe_csp
 def billing_page(request):
     account = ledger.open_account(request.user)
-    entries = Paginator(LedgerEntry.objects.filter(account=account), LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
+    ledger_entries = LedgerEntry.objects.filter(account=account)
+    entries = BoundedPaginator(ledger_entries, LEDGER_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "account": account,
         "used": ledger.used_this_period(account),

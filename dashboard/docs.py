@@ -182,7 +182,7 @@ def render_examples(*, base: str, template_id: str, modifications: list[dict], i
             "slug": "list",
             "title": "List your images",
             "intro": "Newest first, 20 a page (limit up to 100, offset to page on): "
-            '{"count", "next", "previous", "results"}.',
+            '{"count", "count_exact", "next", "previous", "results"} (count is exact up to 10,000).',
             "code": request_code("GET", f"{images}?limit=20", None, then="list"),
         },
         {

@@ -1,13 +1,20 @@
 import json
 import re
+from datetime import date, datetime, time, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import ROLL_GRACE_PERIODS, ApiKey, validate_allowed_domains, validate_allowed_ips
 from accounts.scopes import SCOPES
 from templates_app.models import Image
 from webhooks.models import WebhookSubscription
+
+
+def start_of(day: date) -> datetime:
+    """Midnight at the start of `day` in the current time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class ImageFilterForm(forms.Form):
@@ -35,10 +42,12 @@ class ImageFilterForm(forms.Form):
             images = images.filter(status=data["status"])
         if data["mode"]:
             images = images.filter(sandbox=data["mode"] == "test")
+        # Day bounds as times (in the site's time zone, as __date would use), so the
+        # dates are a range of the (owner, created_at) index rather than a per-row cast.
         if data["since"]:
-            images = images.filter(created_at__date__gte=data["since"])
+            images = images.filter(created_at__gte=start_of(data["since"]))
         if data["until"]:
-            images = images.filter(created_at__date__lte=data["until"])
+            images = images.filter(created_at__lt=start_of(data["until"] + timedelta(days=1)))
         return images
 
 

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from accounts.models import ApiKey, EmailNotVerified
 from billing import ledger, rate_limits, usage
 from dashboard.forms import ImageFilterForm, RerenderForm, WebhookForm
+from dashboard.pagination import BoundedPaginator
 from lib.errors import InvalidInput
 from templates_app import rendering, services
 from templates_app.models import DesignTemplate, Image
@@ -28,11 +28,12 @@ USAGE_RANGES = (7, 30, 90)
 
 
 def _page(request, queryset, size: int = DASHBOARD_PAGE_SIZE):
-    """The requested page of `queryset` and the query string (without `page`) its links keep."""
+    """The requested page of `queryset` and the query string (without `page`) its links keep.
+    The count behind "Page 3 of N" stops at a bound (dashboard/pagination.py)."""
     query = request.GET.copy()
     query.pop("page", None)
     encoded = query.urlencode()
-    return Paginator(queryset, size).get_page(request.GET.get("page")), (encoded + "&" if encoded else "")
+    return BoundedPaginator(queryset, size).get_page(request.GET.get("page")), (encoded + "&" if encoded else "")
 
 
 @require_safe

@@ -56,6 +56,8 @@ class DesignTemplate(models.Model):
 
     class Meta:
         ordering = ["-updated_at", "-id"]
+        # Every list of templates is one owner's, in this order (tests/test_query_plans.py).
+        indexes = [models.Index(fields=["owner", "-updated_at", "-id"], name="template_owner_recent")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.public_id})"
@@ -140,7 +142,23 @@ class Image(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "sandbox", "-created_at"], name="image_owner_mode_recent")]
+        # One per list and filter, each ending in the list's order so a page reads its rows
+        # in order and stops (tests/test_query_plans.py): the API lists one mode (sandbox),
+        # the dashboard both unless its mode filter is set; both filter by template and status.
+        # The date filters are ranges of created_at in the first two.
+        indexes = [
+            models.Index(fields=["owner", "-created_at", "-id"], name="image_owner_recent"),
+            models.Index(fields=["owner", "sandbox", "-created_at", "-id"], name="image_owner_sandbox_recent"),
+            models.Index(
+                fields=["owner", "sandbox", "template_public_id", "-created_at", "-id"],
+                name="image_owner_sandbox_template",
+            ),
+            models.Index(
+                fields=["owner", "sandbox", "status", "-created_at", "-id"], name="image_owner_sandbox_status"
+            ),
+            models.Index(fields=["owner", "template_public_id", "-created_at", "-id"], name="image_owner_template"),
+            models.Index(fields=["owner", "status", "-created_at", "-id"], name="image_owner_status"),
+        ]
 
     def __str__(self) -> str:
         return self.public_id

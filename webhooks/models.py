@@ -53,6 +53,8 @@ class WebhookSubscription(models.Model):
     class Meta:
         db_table = "templates_app_webhooksubscription"
         ordering = ["-created_at", "-id"]
+        # The API lists one mode of these (at most 25 a mode): filtered from the owner's, in order.
+        indexes = [models.Index(fields=["owner", "-created_at", "-id"], name="webhook_owner_recent")]
 
     def __str__(self) -> str:
         return f"{self.url} ({', '.join(self.events)})"
@@ -96,7 +98,11 @@ class WebhookDelivery(models.Model):
         db_table = "templates_app_webhookdelivery"
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "webhook deliveries"
-        indexes = [models.Index(fields=["owner", "endpoint", "sending_until"], name="delivery_in_flight")]
+        indexes = [
+            models.Index(fields=["owner", "endpoint", "sending_until"], name="delivery_in_flight"),
+            # The dashboard's delivery log (tests/test_query_plans.py).
+            models.Index(fields=["owner", "-created_at", "-id"], name="delivery_owner_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.url} ({self.status})"
