@@ -12,6 +12,7 @@ from billing.models import (
     RequestLog,
     StripeEvent,
     Subscription,
+    UsageDay,
 )
 
 
@@ -232,6 +233,22 @@ class RequestLogAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "endpoint", "api_key__prefix"]
     date_hierarchy = "created_at"
     list_select_related = ["user", "api_key"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(UsageDay)
+class UsageDayAdmin(admin.ModelAdmin):
+    """The daily rollups every usage figure is read from (docs/billing.md): read only."""
+
+    list_display = ["day", "user", "key", "template", "requests", "errors", "images", "failed", "credits_used"]
+    search_fields = ["user__email", "key", "template"]
+    date_hierarchy = "day"
+    list_select_related = ["user"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from conftest import BOX_AND_TITLE
 
-OUR_APPS = {"accounts", "billing", "templates_app"}
+OUR_APPS = {"accounts", "billing", "webhooks", "templates_app"}
 
 
 def our_models():
