@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from accounts.models import ApiKey, IdempotencyRecord, Membership, User, Workspace
+from lib.admin import AppendOnlyAdmin
 
 
 @admin.register(User)
@@ -88,7 +89,7 @@ class WorkspaceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AppendOnlyAdmin):
     """Read only: memberships change on their workspace's page, where the one-owner rule is checked."""
 
     list_display = ["user", "workspace", "role", "personal", "created_at"]
@@ -96,15 +97,6 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "workspace__name", "workspace__public_id"]
     readonly_fields = ["personal", "created_at"]
     list_select_related = ["user", "workspace"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(IdempotencyRecord)

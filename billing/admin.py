@@ -14,6 +14,7 @@ from billing.models import (
     Subscription,
     UsageDay,
 )
+from lib.admin import AppendOnlyAdmin, ReadOnlyAdmin
 
 
 @admin.register(Plan)
@@ -124,7 +125,7 @@ class BillingAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):
+class LedgerEntryAdmin(AppendOnlyAdmin):
     """Read-only: the ledger is append-only."""
 
     list_display = ["created_at", "account", "kind", "amount", "balance_after", "reference", "reason", "created_by"]
@@ -132,15 +133,6 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     search_fields = ["account__user__email", "reference", "reason"]
     list_select_related = ["account__user"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(CreditPack)
@@ -213,45 +205,27 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(admin.ModelAdmin):
+class StripeEventAdmin(ReadOnlyAdmin):
     list_display = ["event_id", "type", "created", "received_at"]
     list_filter = ["type"]
     search_fields = ["event_id"]
     readonly_fields = [f.name for f in StripeEvent._meta.fields]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(RequestLog)
-class RequestLogAdmin(admin.ModelAdmin):
+class RequestLogAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "user", "api_key", "method", "endpoint", "status", "duration_ms", "sandbox"]
     list_filter = ["status", "method", "sandbox", "endpoint"]
     search_fields = ["user__email", "endpoint", "api_key__prefix"]
     date_hierarchy = "created_at"
     list_select_related = ["user", "api_key"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(UsageDay)
-class UsageDayAdmin(admin.ModelAdmin):
+class UsageDayAdmin(ReadOnlyAdmin):
     """The daily rollups every usage figure is read from (docs/billing.md): read only."""
 
     list_display = ["day", "user", "key", "template", "requests", "errors", "images", "failed", "credits_used"]
     search_fields = ["user__email", "key", "template"]
     date_hierarchy = "day"
     list_select_related = ["user"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -200,11 +200,10 @@ def test_the_admin_finds_workspaces_by_name_id_and_member(staff_client, alice, b
     assert "alice@example.com" in page or f'value="{alice.pk}"' in page
 
 
-def test_the_admin_refuses_a_second_owner_with_a_message(staff_client, alice, bob):
-    workspace = the_personal_workspace_of(alice)
-    owner = Membership.objects.get(workspace=workspace)
+def post_memberships(staff_client, workspace, owner, *, owner_role: str, newcomer, newcomer_role: str):
+    """Submit the workspace's admin page with the owner's row (given `owner_role`) and a new row."""
     prefix = "memberships"
-    response = staff_client.post(
+    return staff_client.post(
         reverse("admin:accounts_workspace_change", args=[workspace.pk]),
         {
             "name": workspace.name,
@@ -212,13 +211,19 @@ def test_the_admin_refuses_a_second_owner_with_a_message(staff_client, alice, bo
             f"{prefix}-INITIAL_FORMS": "1",
             f"{prefix}-0-id": owner.pk,
             f"{prefix}-0-workspace": workspace.pk,
-            f"{prefix}-0-user": alice.pk,
-            f"{prefix}-0-role": "owner",
+            f"{prefix}-0-user": owner.user_id,
+            f"{prefix}-0-role": owner_role,
             f"{prefix}-1-workspace": workspace.pk,
-            f"{prefix}-1-user": bob.pk,
-            f"{prefix}-1-role": "owner",
+            f"{prefix}-1-user": newcomer.pk,
+            f"{prefix}-1-role": newcomer_role,
         },
     )
+
+
+def test_the_admin_refuses_a_second_owner_with_a_message(staff_client, alice, bob):
+    workspace = the_personal_workspace_of(alice)
+    owner = Membership.objects.get(workspace=workspace)
+    response = post_memberships(staff_client, workspace, owner, owner_role="owner", newcomer=bob, newcomer_role="owner")
     assert response.status_code == 200  # the form again, not a 500
     assert b"exactly one owner" in response.content
     assert Membership.objects.filter(workspace=workspace).count() == 1
@@ -227,21 +232,8 @@ def test_the_admin_refuses_a_second_owner_with_a_message(staff_client, alice, bo
 def test_the_admin_keeps_the_owner_of_a_personal_workspace(staff_client, alice, bob):
     workspace = the_personal_workspace_of(alice)
     owner = Membership.objects.get(workspace=workspace)
-    prefix = "memberships"
-    response = staff_client.post(
-        reverse("admin:accounts_workspace_change", args=[workspace.pk]),
-        {
-            "name": workspace.name,
-            f"{prefix}-TOTAL_FORMS": "2",
-            f"{prefix}-INITIAL_FORMS": "1",
-            f"{prefix}-0-id": owner.pk,
-            f"{prefix}-0-workspace": workspace.pk,
-            f"{prefix}-0-user": alice.pk,
-            f"{prefix}-0-role": "member",
-            f"{prefix}-1-workspace": workspace.pk,
-            f"{prefix}-1-user": bob.pk,
-            f"{prefix}-1-role": "owner",
-        },
+    response = post_memberships(
+        staff_client, workspace, owner, owner_role="member", newcomer=bob, newcomer_role="owner"
     )
     assert response.status_code == 200 and b"stays its owner" in response.content
     assert list(Membership.objects.filter(workspace=workspace).values_list("user", "role")) == [(alice.pk, "owner")]
