@@ -59,7 +59,7 @@ def overview(request):
         "account": account,
         "used": ledger.used_this_period(account),
         "usage": usage.daily_usage(user, days=30),
-        "recent": images.select_related("template")[:8],
+        "recent": images.for_grid()[:8],
         "steps": steps,
         "show_steps": not all(done for _, done, _ in steps),
     }
@@ -83,7 +83,7 @@ def template_list(request):
 def image_list(request):
     templates = DesignTemplate.objects.filter(owner=request.user).only("public_id", "name")
     form = ImageFilterForm(request.GET or None, templates=templates)
-    images = form.filter(Image.objects.filter(owner=request.user).select_related("template"))
+    images = form.filter(Image.objects.filter(owner=request.user).for_grid())
     page, query = _page(request, images)
     filtered = any(request.GET.get(name) for name in form.fields)
     return render(request, "dashboard/images.html", {"form": form, "page": page, "query": query, "filtered": filtered})

@@ -81,6 +81,14 @@ class ImageQuerySet(models.QuerySet):
             images = images.filter(template_public_id__in=api_key.allowed_templates)
         return images
 
+    def for_grid(self):
+        """What a thumbnail grid shows (dashboard/templates/dashboard/partials/image_grid.html):
+        the template's name, without the JSON documents of the image and its template, which
+        can weigh hundreds of kilobytes each (embedded pictures) and were read per row."""
+        return self.select_related("template").defer(
+            "modifications", "metadata", "render_document", "warnings", "error", "template__elements"
+        )
+
 
 class Image(models.Model):
     """One render of a template, and its file."""
