@@ -1,6 +1,9 @@
 """Shared fixtures: named users (alice owns things, bob is another account), their keys and API clients."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -50,6 +53,13 @@ def make_user(email: str, credits: int | None = None) -> User:
 def balance(user) -> int:
     """The user's credit balance as stored now."""
     return BillingAccount.objects.get(user=user).balance
+
+
+def assert_ledger_clean() -> None:
+    """`manage.py check_ledger` finds no drift: balances, counters and rollups match the ledger."""
+    out = StringIO()
+    call_command("check_ledger", stdout=out)  # raises CommandError on any drift
+    assert out.getvalue().startswith("OK:"), out.getvalue()
 
 
 def client_for(raw_key: str) -> APIClient:

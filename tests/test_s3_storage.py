@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import sys
 import time
-from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,15 +17,14 @@ import pytest
 import requests
 from botocore.config import Config
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTFont
 from PIL import Image as PILImage
 
 from api.tests.fontfiles import square_font
 from api.tests.pixels import dark_pixels_in
-from billing.models import BillingAccount, LedgerEntry
-from conftest import BOX_AND_TITLE
+from billing.models import LedgerEntry
+from conftest import BOX_AND_TITLE, assert_ledger_clean, balance
 from imagior.settings import s3_storage
 from templates_app.models import DesignTemplate, Image, UserFont
 from tests.conftest import ROOT, free_port
@@ -130,14 +128,6 @@ def render(api, template_id: str, **body):
     return api.post("/api/v1/images", {"template": template_id, **body}, format="json")
 
 
-def balance(user) -> int:
-    return BillingAccount.objects.get(user=user).balance
-
-
-def ledger_is_clean() -> None:
-    call_command("check_ledger", stdout=StringIO())  # raises CommandError on any drift
-
-
 def test_a_render_is_stored_in_the_bucket_and_its_url_is_presigned_and_downloadable(
     api, small_card, moto, on_s3, settings
 ):
@@ -165,7 +155,7 @@ def test_a_render_is_stored_in_the_bucket_and_its_url_is_presigned_and_downloada
     path = f"/files/images/{image.file_token}/{image.filename}"
     served = api.get(path)
     assert served.status_code == 200 and b"".join(served.streaming_content) == stored
-    ledger_is_clean()
+    assert_ledger_clean()
 
 
 def test_with_media_public_base_url_the_url_points_at_the_cdn(api, small_card, moto, on_s3, settings):
@@ -306,7 +296,7 @@ def test_an_unreachable_store_fails_the_render_cleanly_and_refunds(api, alice, s
     assert balance(alice) == before
     entries = LedgerEntry.objects.filter(account__user=alice, reference=image.public_id)
     assert sorted(entries.values_list("amount", flat=True)) == [-1, 1]  # charged, then refunded
-    ledger_is_clean()
+    assert_ledger_clean()
 
     # Reading a stored file while the store is down is a problem too, not a traceback.
     assert served.status_code == 500 and served["Content-Type"] == "application/problem+json"

@@ -70,10 +70,10 @@ def test_a_signed_url_of_an_unverified_account_is_refused(small_card, unverified
     assert_refused(response, unverified)
 
 
-def test_a_dashboard_rerender_of_a_live_image_waits_too(client, small_card, alice):
+def test_a_dashboard_rerender_of_a_live_image_waits_too(alice_client, small_card, alice):
     live, _ = services.render_image(owner=alice, template_id=small_card["id"])
     EmailAddress.objects.filter(user=alice).update(verified=False)
-    client.force_login(alice)
-    response = client.post(f"/dashboard/images/{live.public_id}/rerender", {"modifications": "[]", "format": "png"})
+    page = f"/dashboard/images/{live.public_id}/rerender"
+    response = alice_client.post(page, {"modifications": "[]", "format": "png"})
     assert response.status_code == 403 and b"Confirm alice@example.com" in response.content
     assert Image.objects.count() == 1 and balance(alice) == 49

@@ -4,34 +4,22 @@ docs/api.md, "Idempotency".
 """
 
 from datetime import timedelta
-from io import StringIO
 from unittest import mock
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import IdempotencyRecord
 from api import idempotency
 from billing.models import BillingAccount, LedgerEntry
+from conftest import assert_ledger_clean
 from templates_app import services
 from templates_app.elements import InvalidInput
 from templates_app.models import Image
 
-CARD = {
-    "width": 100,
-    "height": 60,
-    "elements": [{"name": "box", "type": "rect", "x": 0, "y": 0, "width": 50, "height": 50, "fill": "#ff0000"}],
-}
-
 
 class ProcessKilled(BaseException):
     """Stands for SIGKILL mid-request: nothing in the request runs after it, not even `except Exception`."""
-
-
-@pytest.fixture
-def template(api):
-    return api.post("/api/v1/templates", CARD, format="json").json()
 
 
 @pytest.fixture
@@ -48,19 +36,15 @@ def renders_charged(alice) -> int:
     return LedgerEntry.objects.filter(account__user=alice, kind="render").count()
 
 
-def assert_ledger_clean():
-    call_command("check_ledger", stdout=StringIO())  # raises CommandError on any drift
-
-
 # --- (account, key mode) ------------------------------------------------------------
 
 
-def test_a_key_first_sent_by_a_test_key_renders_and_charges_for_a_live_key(api, sandbox_api, template, alice):
-    sandbox = render(sandbox_api, template, "order-1")
+def test_a_key_first_sent_by_a_test_key_renders_and_charges_for_a_live_key(api, sandbox_api, small_card, alice):
+    sandbox = render(sandbox_api, small_card, "order-1")
     assert sandbox.status_code == 201 and sandbox.json()["sandbox"] is True
     assert renders_charged(alice) == 0
 
-    live = render(api, template, "order-1")
+    live = render(api, small_card, "order-1")
     assert live.status_code == 201, live.json()
     assert "Idempotent-Replayed" not in live
     body = live.json()
@@ -72,19 +56,19 @@ def test_a_key_first_sent_by_a_test_key_renders_and_charges_for_a_live_key(api, 
     assert_ledger_clean()
 
     # Each mode replays its own answer from now on.
-    again = render(api, template, "order-1")
+    again = render(api, small_card, "order-1")
     assert again["Idempotent-Replayed"] == "true" and again.json()["id"] == body["id"]
-    again = render(sandbox_api, template, "order-1")
+    again = render(sandbox_api, small_card, "order-1")
     assert again["Idempotent-Replayed"] == "true" and again.json()["id"] == sandbox.json()["id"]
     assert renders_charged(alice) == 1
     assert sorted(IdempotencyRecord.objects.values_list("sandbox", flat=True)) == [False, True]
 
 
-def test_a_test_key_never_gets_a_live_answer_replayed(api, sandbox_api, template, alice):
-    live = render(api, template, "order-2")
+def test_a_test_key_never_gets_a_live_answer_replayed(api, sandbox_api, small_card, alice):
+    live = render(api, small_card, "order-2")
     assert live.status_code == 201 and live.json()["sandbox"] is False
 
-    sandbox = render(sandbox_api, template, "order-2")
+    sandbox = render(sandbox_api, small_card, "order-2")
     assert sandbox.status_code == 201
     assert "Idempotent-Replayed" not in sandbox
     assert sandbox.json()["sandbox"] is True and sandbox.json()["id"] != live.json()["id"]
@@ -93,11 +77,11 @@ def test_a_test_key_never_gets_a_live_answer_replayed(api, sandbox_api, template
     assert renders_charged(alice) == 1
 
 
-def test_a_test_key_with_another_body_is_not_a_conflict_with_a_live_key(api, sandbox_api, template):
-    assert render(api, template, "order-3").status_code == 201
+def test_a_test_key_with_another_body_is_not_a_conflict_with_a_live_key(api, sandbox_api, small_card):
+    assert render(api, small_card, "order-3").status_code == 201
     # Another body under the same key string is a conflict only within one mode.
-    assert render(sandbox_api, template, "order-3", format="jpeg").status_code == 201
-    conflict = render(api, template, "order-3", format="jpeg")
+    assert render(sandbox_api, small_card, "order-3", format="jpeg").status_code == 201
+    conflict = render(api, small_card, "order-3", format="jpeg")
     assert conflict.status_code == 409 and conflict.json()["code"] == "idempotency_conflict"
 
 
@@ -117,18 +101,18 @@ def expire_lease(key):
     IdempotencyRecord.objects.filter(key=key).update(locked_until=timezone.now() - timedelta(seconds=1))
 
 
-def test_a_retry_after_the_lease_of_a_dead_request_renders_and_charges_once(api, template, alice, quick_wait):
-    record = die_mid_request(api, template, "order-4")
+def test_a_retry_after_the_lease_of_a_dead_request_renders_and_charges_once(api, small_card, alice, quick_wait):
+    record = die_mid_request(api, small_card, "order-4")
     assert record.locked_until > timezone.now() + timedelta(seconds=60)  # longer than a render may take
     assert renders_charged(alice) == 0
 
     # While the lease is live the first request may still be running: a duplicate is a conflict.
-    early = render(api, template, "order-4")
+    early = render(api, small_card, "order-4")
     assert early.status_code == 409 and early.json()["code"] == "idempotency_conflict"
     assert early["Content-Type"] == "application/problem+json"
 
     expire_lease("order-4")
-    retry = render(api, template, "order-4")
+    retry = render(api, small_card, "order-4")
     assert retry.status_code == 201, retry.json()
     assert "Idempotent-Replayed" not in retry
     assert retry["X-Credits-Remaining"] == "49"
@@ -138,16 +122,16 @@ def test_a_retry_after_the_lease_of_a_dead_request_renders_and_charges_once(api,
 
     record = IdempotencyRecord.objects.get(key="order-4")
     assert record.completed and record.locked_until is None
-    replay = render(api, template, "order-4")
+    replay = render(api, small_card, "order-4")
     assert replay["Idempotent-Replayed"] == "true" and replay.json()["id"] == retry.json()["id"]
     assert renders_charged(alice) == 1
 
 
-def test_a_request_killed_mid_render_is_refunded_by_the_sweep_and_its_retry_charged_once(api, template, alice):
-    die_mid_request(api, template, "order-5", target="templates_app.services.render_claimed_image")
+def test_a_request_killed_mid_render_is_refunded_by_the_sweep_and_its_retry_charged_once(api, small_card, alice):
+    die_mid_request(api, small_card, "order-5", target="templates_app.services.render_claimed_image")
     assert renders_charged(alice) == 1  # charged, then the process died with the image rendering
     expire_lease("order-5")
-    retry = render(api, template, "order-5")
+    retry = render(api, small_card, "order-5")
     assert retry.status_code == 201 and retry.json()["status"] == "completed"
 
     # The stuck sweep refunds the dead render: one credit spent for one image.
@@ -157,24 +141,24 @@ def test_a_request_killed_mid_render_is_refunded_by_the_sweep_and_its_retry_char
     assert_ledger_clean()
 
 
-def test_a_duplicate_waiting_on_a_lease_that_runs_out_takes_over(api, template, alice, monkeypatch):
+def test_a_duplicate_waiting_on_a_lease_that_runs_out_takes_over(api, small_card, alice, monkeypatch):
     monkeypatch.setattr(idempotency, "WAIT_FOR_FIRST", 10)
-    die_mid_request(api, template, "order-6")
+    die_mid_request(api, small_card, "order-6")
     IdempotencyRecord.objects.filter(key="order-6").update(locked_until=timezone.now() + timedelta(seconds=0.3))
-    retry = render(api, template, "order-6")
+    retry = render(api, small_card, "order-6")
     assert retry.status_code == 201
     assert renders_charged(alice) == 1
 
 
-def test_a_dead_request_with_another_body_still_blocks_its_key(api, template, quick_wait):
-    die_mid_request(api, template, "order-7")
+def test_a_dead_request_with_another_body_still_blocks_its_key(api, small_card, quick_wait):
+    die_mid_request(api, small_card, "order-7")
     expire_lease("order-7")
-    other = render(api, template, "order-7", format="jpeg")
+    other = render(api, small_card, "order-7", format="jpeg")
     assert other.status_code == 409 and other.json()["code"] == "idempotency_conflict"
 
 
-def test_only_one_of_two_retries_takes_over(api, template):
-    die_mid_request(api, template, "order-8")
+def test_only_one_of_two_retries_takes_over(api, small_card):
+    die_mid_request(api, small_card, "order-8")
     expire_lease("order-8")
     # Both retries read the record before either writes: the conditional UPDATE lets one through.
     first, second = IdempotencyRecord.objects.get(key="order-8"), IdempotencyRecord.objects.get(key="order-8")
@@ -183,7 +167,7 @@ def test_only_one_of_two_retries_takes_over(api, template):
     assert IdempotencyRecord.objects.get(key="order-8").locked_until == first.locked_until > timezone.now()
 
 
-def test_a_slow_first_request_does_not_overwrite_the_retry_that_took_over(api, template, alice):
+def test_a_slow_first_request_does_not_overwrite_the_retry_that_took_over(api, small_card, alice):
     real_render = services.render_image
     taken_over_until = timezone.now() + timedelta(minutes=5)
 
@@ -193,19 +177,19 @@ def test_a_slow_first_request_does_not_overwrite_the_retry_that_took_over(api, t
         return real_render(**kwargs)
 
     with mock.patch("templates_app.services.render_image", side_effect=slow_render):
-        late = render(api, template, "order-9")
+        late = render(api, small_card, "order-9")
     assert late.status_code == 201  # its caller still gets its answer
     record = IdempotencyRecord.objects.get(key="order-9")
     assert not record.completed and record.locked_until == taken_over_until  # the retry's, untouched
 
 
-def test_a_refused_request_lets_go_only_of_its_own_hold(api, template):
+def test_a_refused_request_lets_go_only_of_its_own_hold(api, small_card):
     def refused_after_takeover(**kwargs):
         IdempotencyRecord.objects.filter(key="order-10").update(locked_until=timezone.now() + timedelta(minutes=5))
         raise InvalidInput([{"field": "template", "code": "invalid", "message": "Refused."}])
 
     with mock.patch("templates_app.services.render_image", side_effect=refused_after_takeover):
-        refused = render(api, template, "order-10")
+        refused = render(api, small_card, "order-10")
     assert refused.status_code == 400
     assert IdempotencyRecord.objects.filter(key="order-10").exists()  # the taker's record stays
 

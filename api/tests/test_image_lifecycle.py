@@ -8,12 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.http import Http404
 from django.utils import timezone
 
 from billing.models import LedgerEntry
-from conftest import balance
+from conftest import assert_ledger_clean, balance
 from templates_app import render_runner, rendering, services
 from templates_app.models import Image
 from webhooks import services as webhooks
@@ -55,10 +54,6 @@ def ledger_rows(image: Image) -> list[tuple[str, int]]:
 
 def events() -> list[str]:
     return sorted(WebhookDelivery.objects.values_list("event_type", flat=True))
-
-
-def assert_ledger_clean() -> None:
-    call_command("check_ledger")  # raises CommandError on any drift
 
 
 def test_a_late_worker_cannot_complete_an_image_the_sweep_failed_and_refunded(
@@ -187,10 +182,9 @@ def test_deleting_a_completed_image_removes_its_file_and_keeps_the_charge(api, a
     assert balance(alice) == 49
 
 
-def test_the_dashboard_delete_of_a_pending_image_refunds_it(client, api, alice, template):
+def test_the_dashboard_delete_of_a_pending_image_refunds_it(alice_client, api, alice, template):
     image = render_async(api, template)
-    client.force_login(alice)
-    response = client.post(f"/dashboard/images/{image.public_id}/delete", follow=True)
+    response = alice_client.post(f"/dashboard/images/{image.public_id}/delete", follow=True)
     assert response.status_code == 200
     assert "cancelled and refunded" in response.content.decode()
     assert not Image.objects.filter(pk=image.pk).exists()

@@ -4,10 +4,8 @@ import hashlib
 import hmac
 import json
 import time
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from billing.models import BillingAccount
@@ -25,13 +23,6 @@ def no_payments(settings):
 
 def account_of(user) -> BillingAccount:
     return BillingAccount.objects.select_related("plan", "pending_plan").get(user=user)
-
-
-def assert_books_balance() -> None:
-    """`manage.py check_ledger` finds no drift."""
-    out = StringIO()
-    call_command("check_ledger", stdout=out)
-    assert out.getvalue().startswith("OK:"), out.getvalue()
 
 
 WEBHOOK_SECRET = "whsec_test_fake_stripe"

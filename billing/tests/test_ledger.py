@@ -11,7 +11,7 @@ def ledger_sum(user) -> int:
     return LedgerEntry.objects.filter(account__user=user).aggregate(total=Sum("amount"))["total"] or 0
 
 
-def assert_books_balance(user):
+def assert_account_matches_its_ledger(user):
     account = BillingAccount.objects.get(user=user)
     assert account.balance == ledger_sum(user) >= 0
     last = LedgerEntry.objects.filter(account=account).order_by("-id").first()
@@ -38,7 +38,7 @@ def test_a_charge_debits_and_records_balance_after(alice):
     assert balance == 49
     entry = LedgerEntry.objects.get(kind="render", reference="img_a")
     assert (entry.amount, entry.balance_after) == (-1, 49)
-    assert_books_balance(alice)
+    assert_account_matches_its_ledger(alice)
 
 
 @pytest.mark.django_db
@@ -50,7 +50,7 @@ def test_an_insufficient_balance_changes_nothing(db):
     assert caught.value.balance == 0
     assert "costs 1 credit; the balance is 0" in str(caught.value)
     assert LedgerEntry.objects.count() == before
-    assert_books_balance(user)
+    assert_account_matches_its_ledger(user)
 
 
 @pytest.mark.django_db
@@ -60,7 +60,7 @@ def test_a_refund_happens_once_per_image(alice):
     assert ledger.refund_credits(alice, reference="img_c") is None
     assert ledger.refund_credits(alice, reference="img_never_charged") is None
     assert LedgerEntry.objects.filter(kind="refund").count() == 1
-    assert_books_balance(alice)
+    assert_account_matches_its_ledger(alice)
 
 
 @pytest.mark.django_db
@@ -84,7 +84,7 @@ def test_adjustments_cannot_go_below_zero_and_set_balance_writes_one_row(alice):
     assert ledger.set_balance(alice, balance=3, reason="test") == 3
     entry = LedgerEntry.objects.filter(account__user=alice).order_by("-id").first()
     assert (entry.kind, entry.amount, entry.balance_after) == ("adjustment", -47, 3)
-    assert_books_balance(alice)
+    assert_account_matches_its_ledger(alice)
 
 
 @pytest.mark.django_db

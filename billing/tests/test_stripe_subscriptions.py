@@ -10,7 +10,8 @@ from django.test import Client
 
 from billing import plans
 from billing.models import LedgerEntry, Payment, StripeEvent
-from billing.tests.conftest import WEBHOOK_SECRET, account_of, assert_books_balance, deliver, sign
+from billing.tests.conftest import WEBHOOK_SECRET, account_of, deliver, sign
+from conftest import assert_ledger_clean
 
 
 def subscribe(client, fake, slug: str) -> list[dict]:
@@ -55,7 +56,7 @@ def test_checkout_in_subscription_mode_then_invoice_paid_refills_once(fake_strip
     assert deliver(*events) == [200, 200, 200]
     assert deliver(*events) == [200, 200, 200]
     assert account_of(alice).balance == 10_000 and len(plan_refills(alice)) == 1
-    assert_books_balance()
+    assert_ledger_clean()
 
 
 def test_each_paid_renewal_refills_once_and_old_invoices_change_nothing(fake_stripe, alice, alice_client):
@@ -72,7 +73,7 @@ def test_each_paid_renewal_refills_once_and_old_invoices_change_nothing(fake_str
     after = account_of(alice)
     assert (after.period_ends_at, after.balance) == (account.period_ends_at, account.balance)
     assert len(plan_refills(alice)) == 2
-    assert_books_balance()
+    assert_ledger_clean()
 
 
 def _sub_id(fake) -> str:
@@ -91,7 +92,7 @@ def test_a_failed_payment_falls_back_to_free_at_the_end_of_the_paid_period(fake_
     account = account_of(alice)
     assert (account.plan.slug, account.balance) == ("free", 50)
     assert len(plan_refills(alice)) == 1
-    assert_books_balance()
+    assert_ledger_clean()
 
 
 def test_a_renewing_subscription_waits_for_its_invoice_but_not_for_ever(fake_stripe, alice, alice_client):
@@ -127,7 +128,7 @@ def test_an_upgrade_charges_the_prorated_difference_and_grants_the_credit_differ
     # Stripe's own events about the same upgrade arrive later: nothing more.
     assert deliver(*fake_stripe.take_events()) == [200, 200]
     assert account_of(alice).balance == 10_000 and LedgerEntry.objects.filter(kind="upgrade").count() == 1
-    assert_books_balance()
+    assert_ledger_clean()
 
 
 def test_a_declined_upgrade_changes_nothing(fake_stripe, alice, alice_client):
@@ -158,7 +159,7 @@ def test_a_downgrade_applies_at_the_end_of_the_period(fake_stripe, alice, alice_
     deliver(*fake_stripe.renew(_sub_id(fake_stripe)))
     account = account_of(alice)
     assert (account.plan.slug, account.pending_plan, account.balance) == ("starter", None, 1000)
-    assert_books_balance()
+    assert_ledger_clean()
 
 
 def test_cancelling_keeps_the_paid_period_then_free(fake_stripe, alice, alice_client):
@@ -197,7 +198,7 @@ def test_a_credit_pack_is_a_one_off_checkout_credited_once(fake_stripe, alice, a
     assert (account.balance, account.carryover_credits) == (2550, 2500)
     payment = Payment.objects.get(account=account)
     assert payment.status == "completed" and payment.receipt_url.startswith("https://invoice.stripe.com/")
-    assert_books_balance()
+    assert_ledger_clean()
 
 
 def test_the_customer_portal_is_one_click_away(fake_stripe, alice, alice_client):
