@@ -408,7 +408,12 @@ class WebhookList(ListView):
     def post(self, request):
         params = WebhookInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        subscription = webhooks.create_subscription(owner=request.user, mode=request.auth.mode, **params.validated_data)
+        subscription = webhooks.create_subscription(
+            owner=request.user,
+            mode=request.auth.mode,
+            templates=request.auth.allowed_templates,
+            **params.validated_data,
+        )
         body = {**WebhookSerializer(subscription).data, "secret": subscription.secret}
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -23,6 +23,15 @@ class WebhookSubscriptionQuerySet(models.QuerySet):
         """The subscriptions an API key may see: its owner's, of the key's mode."""
         return self.filter(owner_id=api_key.user_id, mode=api_key.mode)
 
+    def hearing(self, event_type: str, template: str | None) -> list["WebhookSubscription"]:
+        """The enabled subscriptions here that hear `event_type` about an image of `template`
+        (None: an account-wide event, heard only by subscriptions not limited to templates)."""
+        return [
+            sub
+            for sub in self.filter(disabled_at__isnull=True)
+            if event_type in sub.events and (not sub.templates or template in sub.templates)
+        ]
+
 
 class WebhookSubscription(models.Model):
     """A URL that receives an account's events (the REST-hook pattern of Zapier, Make and n8n).
@@ -42,6 +51,9 @@ class WebhookSubscription(models.Model):
     url = models.URLField(max_length=2000)
     events = models.JSONField(default=list)
     mode = models.CharField(max_length=4, choices=Mode.choices, default=Mode.LIVE)
+    # A subscription made by a key limited to some templates hears only their images' events
+    # (and no account-wide event): it may not learn more than its key (docs/api.md).
+    templates = models.JSONField(default=list, blank=True, editable=False)
     secret = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     # The first failed try since the last success; disabled when that is 3 days old (docs/api.md).

@@ -77,8 +77,11 @@ def get_delivery_for(owner, message_id: str) -> WebhookDelivery:
     return get_object_or_404(WebhookDelivery.objects.select_related("subscription"), owner=owner, message_id=message_id)
 
 
-def create_subscription(*, owner, url: str, events: list[str], mode: str = "live") -> WebhookSubscription:
-    """Subscribe `url` to `events` of `mode` (the creating key's); the secret is shown to the caller once."""
+def create_subscription(
+    *, owner, url: str, events: list[str], mode: str = "live", templates: list[str] = ()
+) -> WebhookSubscription:
+    """Subscribe `url` to `events` of `mode` (the creating key's), about images of `templates` only when
+    given (the creating key's allow-list); the secret is shown to the caller once."""
     errors = []
     if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")) or len(url) > 2000:
         errors.append(
@@ -100,7 +103,12 @@ def create_subscription(*, owner, url: str, events: list[str], mode: str = "live
     if errors:
         raise InvalidInput(errors)
     return WebhookSubscription.objects.create(
-        owner=owner, url=url, events=sorted(set(events)), mode=mode, secret=new_webhook_secret()
+        owner=owner,
+        url=url,
+        events=sorted(set(events)),
+        mode=mode,
+        templates=list(templates),
+        secret=new_webhook_secret(),
     )
 
 
@@ -164,11 +172,10 @@ def emit(
         separators=(",", ":"),
     )
     mode = WebhookSubscription.Mode.TEST if sandbox else WebhookSubscription.Mode.LIVE
-    subscribers = WebhookSubscription.objects.filter(owner=owner, mode=mode, disabled_at__isnull=True)
+    subscribers = WebhookSubscription.objects.filter(owner=owner, mode=mode).hearing(event_type, data.get("template"))
     deliveries = [
         WebhookDelivery(owner=owner, subscription=sub, url=sub.url, event_type=event_type, body=body)
         for sub in subscribers
-        if event_type in sub.events
     ]
     if callback_url:
         deliveries.append(

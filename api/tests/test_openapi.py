@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from api.permissions import required_scope
+
 SCHEMA_URL = "/api/v1/openapi.json"
 PROBLEM = "#/components/schemas/Problem"
 # Every code of the error table in docs/api.md.
@@ -50,7 +52,12 @@ def deref(schema: dict, node: dict) -> dict:
 
 def api_routes() -> set[tuple[str, str]]:
     """(path, method) for every route under /api/v1/, from the URL resolver and each view's handlers."""
-    routes = set()
+    return set(api_views())
+
+
+def api_views() -> dict[tuple[str, str], type]:
+    """{(path, method): view class} for every route under /api/v1/, from the URL resolver."""
+    routes = {}
 
     def walk(patterns, prefix: str):
         for pattern in patterns:
@@ -62,7 +69,7 @@ def api_routes() -> set[tuple[str, str]]:
                 path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
                 for method in view.http_method_names:
                     if method not in ("options", "head", "trace") and hasattr(view, method):
-                        routes.add((path, method))
+                        routes[(path, method)] = view
 
     walk(get_resolver().url_patterns, "")
     return routes
@@ -236,3 +243,12 @@ def test_swagger_ui_renders_every_operation_in_a_browser(live_server, settings):
             browser.close()
     assert count == len(api_routes())
     assert problems == []  # CSP violations show up here
+
+
+def test_every_operation_shows_the_scope_its_view_requires(schema):
+    for (path, method), view in api_views().items():
+        operation = schema["paths"][path][method]
+        scope = required_scope(view, method.upper())
+        assert operation["x-required-scope"] == scope, (path, method)
+        note = f"Needs the `{scope}` scope" if scope else "Any key may call this"
+        assert note in operation["description"], (path, method)

@@ -1,6 +1,7 @@
 """Restricted keys (docs/api.md, "Restricted keys"): scopes on every route, template
 allow-lists, expiry and rolling — all through HTTP."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,8 @@ from accounts.scopes import SCOPES
 from api.tests.fontfiles import square_font
 from billing.models import LedgerEntry, Plan
 from conftest import BOX_AND_TITLE, client_for
+from webhooks import services as webhooks
+from webhooks.models import WebhookDelivery
 
 # Every API operation, the scope it needs, and a request that succeeds with it.
 # `{tpl}`, `{img}`, `{whk}` and `{font}` are filled with alice's real objects.
@@ -284,3 +287,20 @@ def test_rolling_without_grace_stops_the_old_key_at_once(alice):
     _, new_raw = old.roll(grace=ROLL_GRACE_PERIODS["none"])
     assert client_for(old_raw).get("/api/v1/templates").status_code == 401
     assert client_for(new_raw).get("/api/v1/templates").status_code == 200
+
+
+def test_a_subscription_made_by_a_template_limited_key_hears_only_those_templates(api, alice, objects):
+    other = api.post("/api/v1/templates", BOX_AND_TITLE, format="json").json()["id"]
+    limited = restricted(alice, scopes=["webhooks:write", "images:write"], allowed_templates=[objects["tpl"]])
+    hook = {"url": "https://93.184.216.34/limited", "events": ["image.completed", "credits.low"]}
+    assert limited.post("/api/v1/webhooks", hook, format="json").status_code == 201
+    heard = WebhookDelivery.objects.filter(url=hook["url"])
+
+    api.post("/api/v1/images", {"template": other}, format="json")  # the unrestricted key, another template
+    webhooks.announce_low_credits(sender=None, account=alice.billing)  # account-wide
+    assert not heard.exists()
+
+    assert limited.post("/api/v1/images", {"template": objects["tpl"]}, format="json").status_code == 201
+    assert [json.loads(d.body)["data"]["template"] for d in heard] == [objects["tpl"]]
+    # The unrestricted subscription (image.completed only) still hears both renders.
+    assert WebhookDelivery.objects.filter(url="https://93.184.216.34/hook").count() == 2
