@@ -33,7 +33,7 @@ class Server:
     def manage(self, *args: str) -> str:
         """Run a management command against the server's database; returns stdout."""
         result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300
         )
         assert result.returncode == 0, result.stderr
         return result.stdout

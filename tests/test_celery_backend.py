@@ -88,7 +88,7 @@ class Stack:
 
     def manage(self, *args: str) -> str:
         result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=60
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300
         )
         assert result.returncode == 0, result.stderr
         return result.stdout
@@ -264,7 +264,7 @@ def test_enqueue_without_a_broker_url_is_refused_at_start():
     env = {**os.environ, "TASK_BACKEND": "celery", "CELERY_BROKER_URL": "", "SECRET_KEY": "x"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
     assert result.returncode != 0 and "TASK_BACKEND=celery needs CELERY_BROKER_URL" in result.stderr
 

@@ -47,12 +47,12 @@ class MotoServer:
             stderr=subprocess.DEVNULL,
             env=env,
         )
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(self.endpoint, timeout=0.5)
+                requests.get(self.endpoint, timeout=5)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or too busy to answer yet
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("moto_server did not start")
