@@ -28,8 +28,8 @@ from lib.errors import InvalidInput
 from lib.problems import problem_response
 from templates_app import files, previews, rendering, services
 from templates_app.elements import COMMON, FIELDS, TEMPLATE_FIELDS
-from templates_app.models import DesignTemplate
 from templates_app.rendering import fonts
+from templates_app.representations import template_data
 
 logger = logging.getLogger(__name__)
 
@@ -153,18 +153,6 @@ def font_table(user) -> list[dict]:
     return table + account
 
 
-def template_body(template: DesignTemplate) -> dict:
-    return {
-        "id": template.public_id,
-        "name": template.name,
-        "width": template.width,
-        "height": template.height,
-        "background": template.background,
-        "version": template.version,
-        "elements": template.elements,
-    }
-
-
 # --- Pages ----------------------------------------------------------------------
 
 
@@ -174,7 +162,7 @@ def designer(request, template_id: str):
     """The editor of one template."""
     template = services.get_template_for(request.user, template_id)
     config = {
-        "template": template_body(template),
+        "template": template_data(template),
         "csrf_token": get_token(request),
         "fields": field_table(),
         "fonts": font_table(request.user),
@@ -354,7 +342,7 @@ def save(request, template_id: str):
         return _errors(request, [{"field": "version", "code": "version_conflict", "message": message}], status=409)
     except InvalidInput as exc:
         return _errors(request, exc.errors)
-    return JsonResponse({"template": template_body(template)})
+    return JsonResponse({"template": template_data(template)})
 
 
 @json_endpoint("POST")
@@ -385,7 +373,7 @@ def render_test_image(request, template_id: str):
         return _errors(request, exc.errors)
     except rendering.RenderError as exc:
         element = getattr(exc, "element", None)
-        field = _element_path(template_body(template), element)
+        field = _element_path({"elements": template.elements}, element)
         return _errors(
             request,
             [{"field": field, "code": exc.code, "message": exc.message}],

@@ -504,3 +504,9 @@ def test_a_crash_is_a_problem_json_500_not_a_traceback(alice_client, template, m
     response = post_json(alice_client, reverse("designer-preview", args=[template.public_id]), card())
     assert_problem(response, 500, "internal_error")
     assert "boom" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_designer_sends_the_template_in_the_apis_shape(alice_client, api, template):
+    response = post_json(alice_client, reverse("designer-save", args=[template.public_id]), card(), method="put")
+    assert response.json()["template"] == api.get(f"/api/v1/templates/{template.public_id}").json()
