@@ -13,9 +13,8 @@ from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_serializer
 from rest_framework import serializers
 
-from accounts.models import ApiKey
-from accounts.scopes import SCOPES
 from api.permissions import required_scope
+from api.serializers import UserFontSerializer
 from lib.problems import CONTENT_TYPE, TITLES
 from templates_app.elements import (
     COLOR_RE,
@@ -27,7 +26,6 @@ from templates_app.elements import (
     fields_for,
 )
 from templates_app.schema import base_field_schema
-from webhooks.models import WebhookSubscription
 
 # --- Problems (RFC 9457) --------------------------------------------------------
 
@@ -386,82 +384,6 @@ class TemplateInputSerializer(serializers.Serializer):
     elements = serializers.JSONField(required=False, default=list)
 
 
-@extend_schema_serializer(component_name="WebhookInput")
-class WebhookSubscriptionInputSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=2000, help_text="http(s); receives signed POSTs (Standard Webhooks).")
-    events = serializers.ListField(
-        child=serializers.ChoiceField(choices=WebhookSubscription.Event.values), min_length=1
-    )
-
-
-@extend_schema_serializer(component_name="WebhookCreated")
-class WebhookCreateResponseSerializer(serializers.Serializer):
-    id = serializers.CharField(help_text="`whk_…`")
-    url = serializers.URLField()
-    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookSubscription.Event.values))
-    mode = serializers.ChoiceField(
-        choices=WebhookSubscription.Mode.values, help_text="The creating key's mode: hears only events of it."
-    )
-    disabled_at = serializers.DateTimeField(
-        allow_null=True, help_text="Set when every try failed for 3 days; re-enabled from the dashboard."
-    )
-    created_at = serializers.DateTimeField()
-    secret = serializers.CharField(help_text="`whsec_…`: verifies deliveries. Shown this once.")
-
-
-class AccountPlanSerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    monthly_credits = serializers.IntegerField()
-    rate_limit_per_minute = serializers.IntegerField()
-
-
-class AccountCreditsSerializer(serializers.Serializer):
-    balance = serializers.IntegerField()
-    used_this_period = serializers.IntegerField()
-    period_ends_at = serializers.DateTimeField(allow_null=True)
-
-
-class AccountKeySerializer(serializers.Serializer):
-    id = serializers.CharField(help_text="`key_…`")
-    name = serializers.CharField()
-    mode = serializers.ChoiceField(choices=ApiKey.Mode.values)
-    prefix = serializers.CharField()
-    scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(SCOPES)), help_text="What the key may do; empty: everything."
-    )
-    allowed_templates = serializers.ListField(
-        child=serializers.CharField(), help_text="The templates the key may use; empty: all."
-    )
-    expires_at = serializers.DateTimeField(allow_null=True, help_text="When the key stops working; null: never.")
-
-
-class AccountWorkspaceSerializer(serializers.Serializer):
-    id = serializers.CharField(help_text="`wsp_…`")
-    name = serializers.CharField()
-
-
-class AccountSecretsSerializer(serializers.Serializer):
-    callback = serializers.CharField(help_text="`whsec_…`: signs `callback_url` deliveries.")
-    url_signing = serializers.CharField(help_text="`uss_…`: signs `/i/…` URLs.")
-
-
-@extend_schema_serializer(component_name="Account")
-class AccountResponseSerializer(serializers.Serializer):
-    email = serializers.EmailField(allow_null=True, help_text="null for a key without the `account:read` scope.")
-    plan = AccountPlanSerializer(allow_null=True, help_text="null for a key without the `account:read` scope.")
-    credits = AccountCreditsSerializer(allow_null=True, help_text="null for a key without the `account:read` scope.")
-    workspace = AccountWorkspaceSerializer(
-        allow_null=True,
-        help_text="The workspace the key belongs to; null for a key without the `account:read` scope.",
-    )
-    key = AccountKeySerializer(help_text="The key this request used.")
-    secrets = AccountSecretsSerializer(
-        allow_null=True,
-        help_text="Only for a live key without `allowed_domains`, scopes or templates; null for the others.",
-    )
-
-
 class UsageCountsSerializer(serializers.Serializer):
     requests = serializers.IntegerField(help_text="Authenticated API requests.")
     images = serializers.IntegerField(help_text="Images created, by any route (API or dashboard), live and sandbox.")
@@ -481,16 +403,6 @@ class UsageResponseSerializer(serializers.Serializer):
     totals = UsageCountsSerializer()
 
 
-class FontFileSerializer(serializers.Serializer):
-    id = serializers.CharField(help_text="`fnt_…`")
-    family = serializers.CharField()
-    weight = serializers.IntegerField()
-    italic = serializers.BooleanField()
-    format = serializers.CharField(help_text="ttf, otf, woff or woff2, as uploaded")
-    file_size = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
-
-
 class FontFamilySerializer(serializers.Serializer):
     family = serializers.CharField()
     kind = serializers.ChoiceField(choices=["catalogue", "account"])
@@ -500,7 +412,7 @@ class FontFamilySerializer(serializers.Serializer):
     licence = serializers.CharField(required=False, help_text="Catalogue fonts.")
     licence_file = serializers.CharField(required=False, help_text="Catalogue fonts: relative to the static root.")
     source = serializers.CharField(required=False, help_text="Catalogue fonts.")
-    files = FontFileSerializer(many=True, required=False, help_text="The account's uploads of this family.")
+    files = UserFontSerializer(many=True, required=False, help_text="The account's uploads of this family.")
 
 
 @extend_schema_serializer(component_name="FontList")

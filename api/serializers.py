@@ -2,15 +2,16 @@
 
 import json
 
-from drf_spectacular.utils import extend_schema_serializer
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from accounts.models import ApiKey
+from accounts.scopes import SCOPES
 from billing import ledger
 from lib.errors import did_you_mean
 from lib.timestamps import iso_z
-from templates_app import previews
-from templates_app.models import DesignTemplate, Image, UserFont
-from templates_app.representations import image_data
+from templates_app.models import DesignTemplate, Image
+from templates_app.representations import image_data, template_data
 from webhooks.models import WebhookSubscription
 
 MAX_METADATA_BYTES = 8 * 1024
@@ -71,8 +72,11 @@ class RenderRequestSerializer(DeliveryOptions):
 
 
 class TemplateSerializer(serializers.ModelSerializer):
+    # The template object: typed here (from the model) for the OpenAPI document, built by
+    # templates_app/representations.py, which the designer's page and save answer use too.
     id = serializers.CharField(source="public_id")
-    preview_url = serializers.SerializerMethodField()
+    # The ~400 px gallery thumbnail at an unguessable URL, once rendered (docs/designer.md).
+    preview_url = serializers.CharField(allow_null=True, read_only=True)
 
     class Meta:
         model = DesignTemplate
@@ -89,9 +93,8 @@ class TemplateSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def get_preview_url(self, template) -> str | None:
-        # The ~400 px gallery thumbnail at an unguessable URL, once rendered (docs/designer.md).
-        return previews.public_thumbnail_url(template)
+    def to_representation(self, instance):
+        return template_data(instance)
 
 
 class ImageErrorSerializer(serializers.Serializer):
@@ -148,69 +151,139 @@ class RenderOptionsSerializer(DeliveryOptions):
     quality = serializers.IntegerField(min_value=1, max_value=100, required=False)
 
 
-class WebhookSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id")
-    mode = serializers.ChoiceField(choices=WebhookSubscription.Mode.values, read_only=True)
+class WebhookSerializer(serializers.Serializer):
+    id = serializers.CharField(source="public_id", help_text="`whk_…`")
+    url = serializers.URLField(max_length=2000)
+    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookSubscription.Event.values))
+    mode = serializers.ChoiceField(
+        choices=WebhookSubscription.Mode.values, help_text="The creating key's mode: hears only events of it."
+    )
+    disabled_at = serializers.DateTimeField(
+        allow_null=True, help_text="Set when every try failed for 3 days; re-enabled from the dashboard."
+    )
+    created_at = serializers.DateTimeField()
 
-    class Meta:
-        model = WebhookSubscription
-        fields = ["id", "url", "events", "mode", "disabled_at", "created_at"]
+
+@extend_schema_serializer(component_name="WebhookCreated")
+class WebhookCreatedSerializer(WebhookSerializer):
+    secret = serializers.CharField(help_text="`whsec_…`: verifies deliveries. Shown this once.")
 
 
+# Documented as a URL and a list of events, but taken as any string and any list of strings:
+# webhooks.services.create_subscription checks them, with the messages the API answers.
+@extend_schema_field(serializers.URLField(max_length=2000))
+class WebhookUrlField(serializers.CharField):
+    pass
+
+
+@extend_schema_field(
+    serializers.ListField(child=serializers.ChoiceField(choices=WebhookSubscription.Event.values), min_length=1)
+)
+class WebhookEventsField(serializers.ListField):
+    pass
+
+
+@extend_schema_serializer(component_name="WebhookInput")
 class WebhookInputSerializer(StrictSerializer):
-    url = serializers.CharField(max_length=2000)
-    events = serializers.ListField(child=serializers.CharField(max_length=40), allow_empty=False)
+    url = WebhookUrlField(max_length=2000, help_text="http(s); receives signed POSTs (Standard Webhooks).")
+    events = WebhookEventsField(child=serializers.CharField(max_length=40), allow_empty=False, min_length=1)
 
 
-class PlanSerializer(serializers.Serializer):
+class AccountPlanSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     monthly_credits = serializers.IntegerField()
     rate_limit_per_minute = serializers.IntegerField()
 
 
+class AccountCreditsSerializer(serializers.Serializer):
+    balance = serializers.IntegerField()
+    used_this_period = serializers.IntegerField()
+    period_ends_at = serializers.DateTimeField(allow_null=True)
+
+
+class AccountKeySerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="`key_…`")
+    name = serializers.CharField()
+    mode = serializers.ChoiceField(choices=ApiKey.Mode.values)
+    prefix = serializers.CharField()
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(SCOPES)), help_text="What the key may do; empty: everything."
+    )
+    allowed_templates = serializers.ListField(
+        child=serializers.CharField(), help_text="The templates the key may use; empty: all."
+    )
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="When the key stops working; null: never.")
+
+
+class AccountWorkspaceSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="`wsp_…`")
+    name = serializers.CharField()
+
+
+class AccountSecretsSerializer(serializers.Serializer):
+    callback = serializers.CharField(help_text="`whsec_…`: signs `callback_url` deliveries.")
+    url_signing = serializers.CharField(help_text="`uss_…`: signs `/i/…` URLs.")
+
+
+@extend_schema_serializer(component_name="Account")
 class AccountSerializer(serializers.Serializer):
-    """GET /api/v1/account, from {"account": BillingAccount, "key": ApiKey}."""
+    # GET /api/v1/account, from {"account": BillingAccount, "key": ApiKey}: typed here for the
+    # OpenAPI document, built by account_data; test_account_api checks the fields match.
+    email = serializers.EmailField(allow_null=True, help_text="null for a key without the `account:read` scope.")
+    plan = AccountPlanSerializer(allow_null=True, help_text="null for a key without the `account:read` scope.")
+    credits = AccountCreditsSerializer(allow_null=True, help_text="null for a key without the `account:read` scope.")
+    workspace = AccountWorkspaceSerializer(
+        allow_null=True,
+        help_text="The workspace the key belongs to; null for a key without the `account:read` scope.",
+    )
+    key = AccountKeySerializer(help_text="The key this request used.")
+    secrets = AccountSecretsSerializer(
+        allow_null=True,
+        help_text="Only for a live key without `allowed_domains`, scopes or templates; null for the others.",
+    )
 
-    email = serializers.EmailField(source="account.user.email")
-    plan = PlanSerializer(source="account.plan")
-    credits = serializers.SerializerMethodField()
-    workspace = serializers.SerializerMethodField()
-    key = serializers.SerializerMethodField()
-    secrets = serializers.SerializerMethodField()
+    def to_representation(self, instance):
+        return account_data(instance["account"], instance["key"])
 
-    def get_workspace(self, obj) -> dict:
-        workspace = obj["key"].workspace
-        return {"id": workspace.public_id, "name": workspace.name}
 
-    def get_credits(self, obj) -> dict:
-        account = obj["account"]
-        return {
+def account_data(account, key: ApiKey) -> dict:
+    """The account and the key in use. Any key may read its own restrictions; the rest needs
+    account:read."""
+    key_data = {
+        "id": key.public_id,
+        "name": key.name,
+        "mode": key.mode,
+        "prefix": key.prefix,
+        "scopes": key.scopes,
+        "allowed_templates": key.allowed_templates,
+        "expires_at": iso_z(key.expires_at),
+    }
+    if not key.allows_scope("account:read"):
+        return {"email": None, "plan": None, "credits": None, "workspace": None, "key": key_data, "secrets": None}
+    plan, user = account.plan, account.user
+    secrets = {"callback": user.callback_secret, "url_signing": user.url_signing_secret}
+    if key.is_test or key.allowed_domains or key.is_restricted:
+        # Only a live, unrestricted server key sees them: a test key must not mint signed
+        # URLs that spend live credits, and a browser key (allowed_domains) sits in a web page.
+        secrets = None
+    return {
+        "email": user.email,
+        "plan": {
+            "slug": plan.slug,
+            "name": plan.name,
+            "monthly_credits": plan.monthly_credits,
+            "rate_limit_per_minute": plan.rate_limit_per_minute,
+        },
+        "credits": {
             "balance": account.balance,
             "used_this_period": ledger.used_this_period(account),
             "period_ends_at": iso_z(account.period_ends_at),
-        }
-
-    def get_key(self, obj) -> dict:
-        key = obj["key"]
-        return {
-            "id": key.public_id,
-            "name": key.name,
-            "mode": key.mode,
-            "prefix": key.prefix,
-            "scopes": key.scopes,
-            "allowed_templates": key.allowed_templates,
-            "expires_at": iso_z(key.expires_at),
-        }
-
-    def get_secrets(self, obj) -> dict | None:
-        key = obj["key"]
-        # Only a live, unrestricted server key sees them: a test key must not mint signed
-        # URLs that spend live credits, and a browser key (allowed_domains) sits in a web page.
-        if key.is_test or key.allowed_domains or key.is_restricted:
-            return None
-        user = obj["account"].user
-        return {"callback": user.callback_secret, "url_signing": user.url_signing_secret}
+        },
+        "workspace": {"id": key.workspace.public_id, "name": key.workspace.name},
+        "key": key_data,
+        "secrets": secrets,
+    }
 
 
 class FontUploadSerializer(StrictSerializer):
@@ -220,10 +293,11 @@ class FontUploadSerializer(StrictSerializer):
     italic = serializers.BooleanField(required=False, default=None, allow_null=True)
 
 
-class UserFontSerializer(serializers.ModelSerializer):
-    id = serializers.CharField(source="public_id")
-    format = serializers.CharField(source="original_format")
-
-    class Meta:
-        model = UserFont
-        fields = ["id", "family", "weight", "italic", "format", "file_size", "created_at"]
+class UserFontSerializer(serializers.Serializer):
+    id = serializers.CharField(source="public_id", help_text="`fnt_…`")
+    family = serializers.CharField(max_length=64)
+    weight = serializers.IntegerField()
+    italic = serializers.BooleanField()
+    format = serializers.CharField(source="original_format", help_text="ttf, otf, woff or woff2, as uploaded")
+    file_size = serializers.IntegerField()
+    created_at = serializers.DateTimeField()

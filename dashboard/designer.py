@@ -7,16 +7,19 @@ but never charged and never stored (templates_app/previews.py).
 """
 
 import json
+import logging
 from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.core import get_usage
 
@@ -25,8 +28,10 @@ from lib.errors import InvalidInput
 from lib.problems import problem_response
 from templates_app import files, previews, rendering, services
 from templates_app.elements import COMMON, FIELDS, TEMPLATE_FIELDS
-from templates_app.models import DesignTemplate
 from templates_app.rendering import fonts
+from templates_app.representations import template_data
+
+logger = logging.getLogger(__name__)
 
 SIZE_PRESETS = [
     ("1200x630", "Social card · 1200 × 630", 1200, 630),
@@ -44,18 +49,44 @@ def gallery_url() -> str:
     return reverse("dash-templates")
 
 
-def json_login_required(view):
-    """Like login_required, but a JSON 401 instead of a redirect (the callers are fetch())."""
+def json_endpoint(*methods: str):
+    """For the designer's fetch() endpoints: every refusal is problem+json like the API's.
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return _errors(
-                request, [{"field": "", "code": "authentication_required", "message": "Log in again."}], status=401
-            )
-        return view(request, *args, **kwargs)
+    The CSRF check is made here rather than by the middleware (whose failure page is
+    HTML), then the login (401 instead of a redirect), the method (405), and whatever
+    the view raises: a template that is not the user's (404) or a crash (500)."""
 
-    return wrapper
+    def decorator(view):
+        @csrf_exempt  # checked below, to answer in JSON
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if CsrfViewMiddleware(lambda request: None).process_view(request, None, (), {}) is not None:
+                return _refuse(
+                    request, 403, "permission_denied", "The CSRF token is missing or stale: reload the page."
+                )
+            if not request.user.is_authenticated:
+                return _refuse(request, 401, "authentication_required", "Log in again.")
+            if request.method not in methods:
+                response = _refuse(request, 405, "method_not_allowed", f"This endpoint takes {', '.join(methods)}.")
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                return view(request, *args, **kwargs)
+            except Http404:
+                return _refuse(request, 404, "not_found", "No such template in this account.")
+            except RequestDataTooBig:
+                return _refuse(request, 413, "payload_too_large", "The request body is too large.")
+            except Exception:  # never Django's HTML error page to a fetch()
+                logger.exception("The designer endpoint %s failed", request.path)
+                return _refuse(request, 500, "internal_error", "Something broke on our side; try again.")
+
+        return wrapper
+
+    return decorator
+
+
+def _refuse(request, status: int, code: str, message: str) -> JsonResponse:
+    return _errors(request, [{"field": "", "code": code, "message": message}], status=status)
 
 
 def _errors(request, errors: list[dict], status: int = 400) -> JsonResponse:
@@ -122,18 +153,6 @@ def font_table(user) -> list[dict]:
     return table + account
 
 
-def template_body(template: DesignTemplate) -> dict:
-    return {
-        "id": template.public_id,
-        "name": template.name,
-        "width": template.width,
-        "height": template.height,
-        "background": template.background,
-        "version": template.version,
-        "elements": template.elements,
-    }
-
-
 # --- Pages ----------------------------------------------------------------------
 
 
@@ -143,7 +162,7 @@ def designer(request, template_id: str):
     """The editor of one template."""
     template = services.get_template_for(request.user, template_id)
     config = {
-        "template": template_body(template),
+        "template": template_data(template),
         "csrf_token": get_token(request),
         "fields": field_table(),
         "fonts": font_table(request.user),
@@ -260,8 +279,7 @@ def thumbnail(request, template_id: str):
 # --- JSON endpoints -------------------------------------------------------------
 
 
-@json_login_required
-@require_POST
+@json_endpoint("POST")
 def preview(request, template_id: str):
     """POST an unsaved template body → the PNG the API would render (free, never stored)."""
     template = services.get_template_for(request.user, template_id)
@@ -302,8 +320,7 @@ def _element_path(data: dict, name: str | None) -> str:
     return ""
 
 
-@json_login_required
-@require_http_methods(["PUT"])
+@json_endpoint("PUT")
 def save(request, template_id: str):
     """PUT the whole template (as the API's PUT) → the saved template with its new version."""
     template = services.get_template_for(request.user, template_id)
@@ -325,11 +342,10 @@ def save(request, template_id: str):
         return _errors(request, [{"field": "version", "code": "version_conflict", "message": message}], status=409)
     except InvalidInput as exc:
         return _errors(request, exc.errors)
-    return JsonResponse({"template": template_body(template)})
+    return JsonResponse({"template": template_data(template)})
 
 
-@json_login_required
-@require_POST
+@json_endpoint("POST")
 def render_test_image(request, template_id: str):
     """A free sandbox render of the SAVED template (watermarked, like a test key's) → the new image.
 
@@ -357,8 +373,9 @@ def render_test_image(request, template_id: str):
         return _errors(request, exc.errors)
     except rendering.RenderError as exc:
         element = getattr(exc, "element", None)
-        field = _element_path(template_body(template), element)
+        field = _element_path({"elements": template.elements}, element)
         return _errors(
+            request,
             [{"field": field, "code": exc.code, "message": exc.message}],
             status=500 if exc.code == "render_failed" else 400,
         )

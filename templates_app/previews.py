@@ -79,14 +79,6 @@ def render_thumbnail(*, template_id: int) -> bool:
     return True
 
 
-def refresh_thumbnail_later(template: DesignTemplate) -> None:
-    """Queue a thumbnail render once the current transaction commits."""
-    from templates_app.tasks import refresh_thumbnail  # tasks import services, which import this lazily
-
-    template_id = template.pk
-    transaction.on_commit(lambda: refresh_thumbnail.enqueue(template_id=template_id))
-
-
 def public_thumbnail_url(template: DesignTemplate) -> str | None:
     """The absolute, unguessable URL of the current thumbnail (the API's `preview_url`), or None."""
     if not template.thumbnail:

@@ -1,7 +1,9 @@
-"""The public JSON shape of an image (docs/api.md), shared by the API and webhook payloads."""
+"""The public JSON shapes of an image (shared by the API and webhook payloads) and of a
+template (shared by the API and the designer), docs/api.md."""
 
 from lib.timestamps import iso_z
-from templates_app.models import Image
+from templates_app import previews
+from templates_app.models import DesignTemplate, Image
 
 
 def image_data(image: Image) -> dict:
@@ -26,4 +28,19 @@ def image_data(image: Image) -> dict:
         "render_ms": image.render_ms,
         "created_at": iso_z(image.created_at),
         "completed_at": iso_z(image.completed_at),
+    }
+
+
+def template_data(template: DesignTemplate) -> dict:
+    return {
+        "id": template.public_id,
+        "name": template.name,
+        "width": template.width,
+        "height": template.height,
+        "background": template.background,
+        "version": template.version,
+        "elements": template.elements,
+        "preview_url": previews.public_thumbnail_url(template),
+        "created_at": iso_z(template.created_at),
+        "updated_at": iso_z(template.updated_at),
     }

@@ -18,7 +18,7 @@ from accounts.models import ApiKey
 from billing import ledger, usage
 from billing.models import UsageDay
 from lib.errors import InvalidInput
-from templates_app import previews, render_runner, rendering, representations, sources
+from templates_app import render_runner, rendering, representations, sources
 from templates_app.documents import localized, prepare_document
 from templates_app.elements import clean_template, merge_modifications
 from templates_app.models import DesignTemplate, Image, UserFont
@@ -86,7 +86,11 @@ def update_template(
 
 
 def _refresh_thumbnail_later(template: DesignTemplate) -> None:
-    previews.refresh_thumbnail_later(template)
+    """Queue a thumbnail render (templates_app/previews.py) once the current transaction commits."""
+    from templates_app.tasks import refresh_thumbnail  # tasks import this module
+
+    template_id = template.pk
+    transaction.on_commit(lambda: refresh_thumbnail.enqueue(template_id=template_id))
 
 
 def delete_template(*, template: DesignTemplate) -> None:

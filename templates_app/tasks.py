@@ -8,7 +8,7 @@ webhook worker and a burst of thumbnails never delays a paid render.
 
 from django.tasks import task
 
-from templates_app import services
+from templates_app import previews, services
 
 
 @task(queue_name="renders")
@@ -26,6 +26,4 @@ def fail_stuck_renders() -> int:
 @task()
 def refresh_thumbnail(template_id: int) -> bool:
     """Render a template's gallery thumbnail after a save (templates_app/previews.py)."""
-    from templates_app import previews
-
     return previews.render_thumbnail(template_id=template_id)

@@ -1,3 +1,8 @@
+from accounts.models import ApiKey
+from api.serializers import AccountSerializer
+from conftest import client_for
+
+
 def test_it_describes_the_account_plan_credits_and_key(api, alice, alice_key):
     response = api.get("/api/v1/account")
     assert response.status_code == 200
@@ -26,3 +31,14 @@ def test_a_test_key_says_so(sandbox_api):
 
 def test_it_shows_only_the_callers_account(bob_api):
     assert bob_api.get("/api/v1/account").json()["email"] == "bob@example.com"
+
+
+def test_the_documented_account_fields_are_exactly_the_ones_sent(api, alice):
+    documented = AccountSerializer().fields
+    body = api.get("/api/v1/account").json()
+    assert set(documented) == set(body)
+    for name in ("plan", "credits", "workspace", "key", "secrets"):
+        assert set(documented[name].fields) == set(body[name]), name
+    # A key without account:read gets the same fields, most of them null.
+    _, raw = ApiKey.issue(alice, name="restricted", scopes=["images:write"])
+    assert set(client_for(raw).get("/api/v1/account").json()) == set(documented)

@@ -1,6 +1,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from api.schema import FontFamilySerializer
+from api.serializers import UserFontSerializer
 from api.tests.fontfiles import square_font
 from api.tests.pixels import dark_pixels_in, fetch, open_image
 from templates_app.models import UserFont
@@ -107,3 +109,13 @@ def test_a_template_draws_with_the_accounts_font_and_warns_about_unknown_ones(ap
     assert [w["code"] for w in body["warnings"]] == ["font_not_found"]
     image = open_image(b"".join(fetch(body["url"]).streaming_content))
     assert dark_pixels_in(image, (10, 10, 290, 110)) < 3000, "Inter's A is no block"
+
+
+def test_the_documented_font_fields_are_exactly_the_ones_sent(api):
+    documented = set(UserFontSerializer().fields)
+    created = upload(api, square_font()).json()
+    assert documented == set(created) == set(api.get(f"/api/v1/fonts/{created['id']}").json())
+    [family] = [f for f in api.get("/api/v1/fonts").json()["results"] if f["kind"] == "account"]
+    assert set(family) <= set(FontFamilySerializer().fields)
+    assert FontFamilySerializer().fields["files"].child.__class__ is UserFontSerializer
+    assert [set(file) for file in family["files"]] == [documented]

@@ -1,5 +1,6 @@
 import pytest
 
+from api.serializers import TemplateSerializer
 from templates_app.models import DesignTemplate
 
 CARD = {
@@ -131,3 +132,9 @@ def test_if_match_updates_only_the_version_it_names(api, card):
     assert api.put(path, CARD, format="json", HTTP_IF_MATCH="not-a-version").status_code == 412
     # Without If-Match the last write wins, as before.
     assert api.patch(path, {"name": "Last"}, format="json").status_code == 200
+
+
+def test_the_documented_template_fields_are_exactly_the_ones_sent(api, card):
+    documented = set(TemplateSerializer().fields)
+    assert documented == set(card) == set(api.get(f"/api/v1/templates/{card['id']}").json())
+    assert [set(t) for t in api.get("/api/v1/templates").json()["results"]] == [documented]

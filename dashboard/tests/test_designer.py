@@ -448,3 +448,65 @@ def test_the_designers_json_errors_are_problem_json_like_the_apis(alice_client, 
     assert body["type"].startswith("https://imagior.dev/problems/") and body["status"] == 400
     assert body["code"] == "validation_error" and body["request_id"]
     assert body["errors"] and all({"field", "code", "message"} <= set(error) for error in body["errors"])
+
+
+def assert_problem(response, status: int, code: str):
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert (body["status"], body["code"]) == (status, code) and body["request_id"]
+    assert body["errors"][0]["code"] == code  # what the page shows
+
+
+JSON_ENDPOINTS = [("designer-preview", "post"), ("designer-save", "put"), ("designer-test-render", "post")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method"), JSON_ENDPOINTS)
+def test_another_accounts_template_is_a_problem_json_404(bob_client, template, name, method):
+    response = post_json(bob_client, reverse(name, args=[template.public_id]), card(), method=method)
+    assert_problem(response, 404, "not_found")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method"), JSON_ENDPOINTS)
+def test_a_wrong_method_is_a_problem_json_405(alice_client, template, name, method):
+    wrong = "post" if method == "put" else "put"
+    response = post_json(alice_client, reverse(name, args=[template.public_id]), card(), method=wrong)
+    assert_problem(response, 405, "method_not_allowed")
+    assert response["Allow"] == method.upper()
+    assert_problem(alice_client.get(reverse(name, args=[template.public_id])), 405, "method_not_allowed")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method"), JSON_ENDPOINTS)
+def test_a_missing_csrf_token_is_a_problem_json_403(alice, template, name, method):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alice)
+    url = reverse(name, args=[template.public_id])
+    assert_problem(post_json(strict, url, {**card(), "version": 1}, method=method), 403, "permission_denied")
+    template.refresh_from_db()
+    assert template.version == 1 and not Image.objects.exists()
+    # With the page's token the same request goes through.
+    token = strict.get(reverse("designer", args=[template.public_id])).cookies["csrftoken"].value
+    response = getattr(strict, method)(
+        url, data=json.dumps({**card(), "version": 1}), content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
+    assert response.status_code in (200, 201)
+
+
+@pytest.mark.django_db
+def test_a_crash_is_a_problem_json_500_not_a_traceback(alice_client, template, monkeypatch):
+    def crash(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(previews, "render_preview", crash)
+    response = post_json(alice_client, reverse("designer-preview", args=[template.public_id]), card())
+    assert_problem(response, 500, "internal_error")
+    assert "boom" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_designer_sends_the_template_in_the_apis_shape(alice_client, api, template):
+    response = post_json(alice_client, reverse("designer-save", args=[template.public_id]), card(), method="put")
+    assert response.json()["template"] == api.get(f"/api/v1/templates/{template.public_id}").json()

@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from api.serializers import WebhookCreatedSerializer, WebhookSerializer
 from billing import ledger
 from billing.models import BillingAccount, LedgerEntry
 from conftest import BOX_AND_TITLE
@@ -185,3 +186,10 @@ def test_stuck_renders_are_failed_and_refunded(api, template, alice):
     image = Image.objects.get()
     assert image.status == "failed" and image.credits_used == 0
     assert BillingAccount.objects.get(user=alice).balance == 50
+
+
+def test_the_documented_webhook_fields_are_exactly_the_ones_sent(api):
+    created = subscribe(api, "https://hooks.example.com/imagior")
+    assert set(WebhookCreatedSerializer().fields) == set(created)
+    assert set(WebhookSerializer().fields) == set(api.get(f"/api/v1/webhooks/{created['id']}").json())
+    assert set(WebhookSerializer().fields) == set(api.get("/api/v1/webhooks").json()["results"][0])
