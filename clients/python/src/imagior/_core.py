@@ -149,7 +149,7 @@ def _delay(attempt: int, outcome: Outcome) -> float:
         retry_after = _retry_after(outcome)
         if retry_after is not None:
             return min(retry_after, RETRY_AFTER_CAP)
-    backoff = min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
+    backoff = min(BACKOFF_CAP, BACKOFF_BASE * float(2**attempt))
     return backoff / 2 + random.uniform(0, backoff / 2)
 
 

@@ -107,7 +107,7 @@ def _flat(modifications: Any) -> list[tuple[str, str]]:
             fields = dict(element)
             name = fields.pop("name")
             items.append((name, fields))
-    params = []
+    params: list[tuple[str, str]] = []
     for name, value in items:
         if isinstance(value, Mapping):
             params.extend((f"{name}.{field}", _text(field_value)) for field, field_value in value.items())

@@ -11,11 +11,14 @@ class ApiObject(Mapping[str, Any]):
     objects are ApiObjects too. Fields the server adds later work the same way."""
 
     __slots__ = ("_data",)
+    _data: dict[str, Any]
 
     def __init__(self, data: Mapping[str, Any] | None = None) -> None:
         object.__setattr__(self, "_data", dict(data or {}))
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_data":  # copy, pickle and the like: not fields
+            raise AttributeError(name)
         try:
             return _wrap(self._data[name])
         except KeyError:
@@ -46,9 +49,13 @@ class ApiObject(Mapping[str, Any]):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._data!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self._data,))
+
     def to_dict(self) -> dict[str, Any]:
         """The plain JSON data (a copy)."""
-        return _plain(self._data)
+        plain: dict[str, Any] = _plain(self._data)
+        return plain
 
 
 def _wrap(value: Any) -> Any:
