@@ -94,6 +94,14 @@ export class PageIterator {
     return this.firstPage().then(onFulfilled, onRejected);
   }
 
+  catch(onRejected) {
+    return this.firstPage().catch(onRejected);
+  }
+
+  finally(onFinally) {
+    return this.firstPage().finally(onFinally);
+  }
+
   async *[Symbol.asyncIterator]() {
     let page = await this.firstPage();
     while (page) {
