@@ -80,7 +80,7 @@ def test_a_render_whose_answer_is_lost_is_retried_with_the_same_key_and_charged_
     assert "OK" in demo.check_ledger()
 
 
-def test_the_npm_tarball_holds_the_sources_and_types_and_installs(tmp_path, js_package):
+def test_the_npm_tarball_installs_and_the_readme_examples_run_as_printed(demo, tmp_path, js_package):
     packed = subprocess.run(
         ["npm", "pack", "--json", "--pack-destination", str(tmp_path)],
         cwd=PACKAGE,
@@ -128,6 +128,18 @@ def test_the_npm_tarball_holds_the_sources_and_types_and_installs(tmp_path, js_p
     )
     assert loaded.returncode == 0, loaded.stderr
     assert json.loads(loaded.stdout) == ["function"] * 4
+
+    # Every ```js block of the README runs against the server (```javascript ones are servers: not run).
+    examples = re.findall(r"^```js\n(.*?)^```$", (PACKAGE / "README.md").read_text(), re.MULTILINE | re.DOTALL)
+    assert len(examples) >= 5
+    env = {**os.environ, "IMAGIOR_BASE_URL": demo.base_url, "IMAGIOR_API_KEY": demo.live_key}
+    for number, example in enumerate(examples):
+        (project / f"example{number}.mjs").write_text(example)
+        ran = subprocess.run(
+            ["node", f"example{number}.mjs"], cwd=project, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert ran.returncode == 0, f"{example}\n{ran.stderr}"
+    assert (project / "image.png").read_bytes().startswith(b"\x89PNG")
 
 
 # The API sends no CORS headers, so the page is served from the server's own origin:
