@@ -144,29 +144,30 @@ def test_the_npm_tarball_installs_and_the_readme_examples_run_as_printed(demo, t
 
 # The API sends no CORS headers, so the page is served from the server's own origin:
 # Playwright answers /__imagior-js/… with the package's files, everything else on
-# that origin is the real server.
+# that origin is the real server. The page holds only browser keys (allowed_domains).
 PAGE_SCRIPT = """
-async ({liveKey, testKey, template, webhook}) => {
+async ({browserKey, foreignKey, template, signingSecret, webhook}) => {
   const m = await import("/__imagior-js/index.js");
   const out = {};
-  const sandbox = new m.Imagior({ apiKey: testKey });  // baseUrl: the page's origin
-  out.baseUrl = sandbox.baseUrl;
-  const image = await sandbox.images.create({ template, modifications: { title: "Rendered from Chromium" } });
+  const client = new m.Imagior({ apiKey: browserKey });  // baseUrl: the page's origin
+  out.baseUrl = client.baseUrl;
+  const image = await client.images.create({ template, modifications: { title: "Rendered from Chromium" } });
   out.status = image.status;
   out.sandbox = image.sandbox;
   const bitmap = await createImageBitmap(await (await fetch(image.url)).blob());
   out.bitmap = [bitmap.width, bitmap.height, image.width, image.height];
+  out.secrets = (await client.account.get()).secrets;
 
-  const missing = await sandbox.images.get("img_doesnotexist").catch((e) => e);
+  const missing = await client.images.get("img_doesnotexist").catch((e) => e);
   out.missing = [missing instanceof m.NotFoundError, missing.status, missing.code, /^req_/.test(missing.requestId)];
+  const foreign = await new m.Imagior({ apiKey: foreignKey }).account.get().catch((e) => e);
+  out.foreign = [foreign instanceof m.PermissionDeniedError, foreign.status, foreign.code];
 
   const pages = [];
-  for await (const t of sandbox.templates.list({ limit: 1 })) pages.push(t.id);
+  for await (const t of client.templates.list({ limit: 1 })) pages.push(t.id);
   out.templates = pages;
 
-  const live = new m.Imagior({ apiKey: liveKey });
-  const secret = (await live.account.get()).secrets.url_signing;
-  const url = await m.signedUrl(location.origin, template, { title: "Signed in a browser (ok?)" }, secret);
+  const url = await m.signedUrl(location.origin, template, { title: "Signed in a browser (ok?)" }, signingSecret);
   const img = new Image();
   img.src = url;
   await img.decode();
@@ -180,6 +181,17 @@ async ({liveKey, testKey, template, webhook}) => {
   return out;
 }
 """
+
+
+def browser_keys(demo, *domains: str) -> list[str]:
+    """Test keys of the demo account restricted to these domains, made in one manage.py process."""
+    code = (
+        "from accounts.models import ApiKey, User\n"
+        "user = User.objects.get(email='demo@imagior.dev')\n"
+        f"for domain in {list(domains)!r}:\n"
+        "    print(ApiKey.issue(user, name='JS client in ' + domain, mode='test', allowed_domains=[domain])[1])\n"
+    )
+    return re.findall(r"\bimk_test_[0-9A-Za-z]+", demo.server.manage("shell", "-c", code))
 
 
 def test_the_package_works_in_chromium_against_the_server(demo, js_package):
@@ -196,6 +208,12 @@ def test_the_package_works_in_chromium_against_the_server(demo, js_package):
         "webhook-timestamp": str(int(now.timestamp())),
         "webhook-signature": Webhook(secret).sign("msg_browser", now, body),
     }
+    signing_secret = (
+        demo.server.session(demo.live_key)
+        .get(f"{demo.base_url}/api/v1/account", timeout=30)
+        .json()["secrets"]["url_signing"]
+    )
+    page_key, foreign_key = browser_keys(demo, "127.0.0.1", "example.com")
     files = {p.name: p.read_bytes() for p in (PACKAGE / "src").glob("*.js")}
     errors = []
 
@@ -221,8 +239,9 @@ def test_the_package_works_in_chromium_against_the_server(demo, js_package):
             out = page.evaluate(
                 PAGE_SCRIPT,
                 {
-                    "liveKey": demo.live_key,
-                    "testKey": demo.test_key,
+                    "browserKey": page_key,
+                    "foreignKey": foreign_key,
+                    "signingSecret": signing_secret,
                     "template": demo.template,
                     "webhook": {"body": body, "headers": headers, "secret": secret},
                 },
@@ -233,9 +252,11 @@ def test_the_package_works_in_chromium_against_the_server(demo, js_package):
     assert out["baseUrl"] == demo.base_url
     assert out["status"] == "completed" and out["sandbox"] is True
     assert out["bitmap"] == [1200, 630, 1200, 630]
+    assert out["secrets"] is None
     assert out["missing"] == [True, 404, "not_found", True]
+    assert out["foreign"] == [True, 403, "origin_not_allowed"]
     assert demo.template in out["templates"] and len(out["templates"]) == len(set(out["templates"])) >= 2
     assert out["signed"] == [1200, 630]
     assert out["event"] == "image.completed" and out["forged"] is True
-    # The 404 of img_doesnotexist is logged by Chromium as a failed resource load; nothing else may be.
-    assert [e for e in errors if "404" not in e] == []
+    # Chromium logs the 404 and the 403 above as failed resource loads; nothing else may fail.
+    assert [e for e in errors if "404" not in e and "403" not in e] == []
