@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { test } from "node:test";
 
 import {
   AuthenticationError,
+  ConflictError,
   Imagior,
   ImagiorError,
   NotFoundError,
@@ -82,7 +84,7 @@ test("a signed URL made by signedUrl is served by the server as the image", { sk
   assert.equal(webp.status, 200, await webp.clone().text());
   assert.equal(webp.headers.get("content-type"), "image/webp");
 
-  const forged = (await signedUrl(BASE_URL, TEMPLATE, modifications, secret)).replace("title.color=%23ff0000", "title.color=%23000000");
+  const forged = url.replace("title.color=%23ff0000", "title.color=%23000000");
   const refused = await fetch(forged);
   assert.equal(refused.status, 403);
   assert.equal((await refused.json()).code, "invalid_signature");
@@ -166,6 +168,40 @@ test("account, usage, fonts and templates answer through their resources", { ski
   assert.equal(schema["x-imagior-template"], TEMPLATE);
   const all = await client.templates.list({ limit: 1 }).toArray();
   assert.ok(all.some((t) => t.id === TEMPLATE));
+});
+
+test("templates, images and fonts change through their resources", { skip }, async () => {
+  const client = live();
+  const template = await client.templates.create({ name: "From the JS client", width: 200, height: 100, elements: [] });
+  assert.match(template.id, /^tpl_/);
+  const renamed = await client.templates.update(template.id, { name: "Renamed" }, { ifMatch: template.version });
+  assert.equal(renamed.name, "Renamed");
+  const stale = await client.templates
+    .update(template.id, { name: "Lost update" }, { ifMatch: template.version })
+    .catch((error) => error);
+  assert.ok(stale instanceof ConflictError);
+  assert.equal(stale.status, 412);
+  assert.equal(stale.code, "precondition_failed");
+  assert.equal(await client.templates.delete(template.id), null);
+  await assert.rejects(client.templates.get(template.id), NotFoundError);
+
+  const images = sandbox();
+  const original = await images.images.create({ template: TEMPLATE, modifications: { title: "Original" } });
+  const edited = await images.images.edit(original.id, { modifications: { subtitle: "Edited" }, format: "jpeg" });
+  assert.equal(edited.source_image, original.id);
+  assert.equal(edited.format, "jpeg");
+  assert.equal(edited.modifications.find((m) => m.name === "title").text, "Original");
+  await images.images.delete(edited.id);
+  await assert.rejects(images.images.get(edited.id), NotFoundError);
+
+  const ttf = await readFile(new URL("../../../static/fonts/lato/Lato_400Regular.ttf", import.meta.url));
+  const font = await client.fonts.upload({ file: ttf, family: "JS Client Lato", weight: 400, filename: "lato.ttf" });
+  assert.equal(font.family, "JS Client Lato");
+  assert.equal(font.weight, 400);
+  assert.equal((await client.fonts.get(font.id)).id, font.id);
+  assert.ok((await client.fonts.list()).results.some((f) => f.family === "JS Client Lato" && f.kind === "account"));
+  await client.fonts.delete(font.id);
+  await assert.rejects(client.fonts.get(font.id), NotFoundError);
 });
 
 test("batches render several items when the server has the batches API", { skip }, async (t) => {
