@@ -38,8 +38,10 @@ class ApiError(Exception):
         head = f"Imagior API error {self.status} {self.code}" if self.status else f"Imagior API error {self.code}"
         lines = [f"{head}: {self.detail or self.title}"]
         for error in self.errors:
-            where = error.get("field") or error.get("element") or ""
-            lines.append(f"- {where}: {error.get('code', '')} {error.get('message', '')}".replace(":  ", ": "))
+            parts = [error.get("field") or error.get("element"), error.get("code")]
+            if error.get("message") != self.detail:
+                parts.append(error.get("message"))
+            lines.append("- " + ": ".join(str(part) for part in parts if part))
         if self.request_id:
             lines.append(f"(request id {self.request_id})")
         return "\n".join(lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -115,7 +116,8 @@ async def get_template_schema(template: TemplateId) -> str:
     and current values. Read it before render_image."""
     async with imagior() as api:
         schema = (await api.get(f"templates/{path_segment(template)}/schema")).body
-    return as_json(schema)
+    # Compact: the schema is the largest answer and every byte of it lands in the agent's context.
+    return json.dumps(schema, ensure_ascii=False, separators=(",", ":"))
 
 
 @server.tool(
@@ -203,4 +205,6 @@ def main() -> None:
     )
     parser.add_argument("--version", action="version", version=f"imagior-mcp {__version__}")
     parser.parse_args()
+    # httpx logs every request at INFO, image URLs included: they are unguessable, keep them out of logs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     server.run("stdio")
