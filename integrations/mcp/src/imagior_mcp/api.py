@@ -15,7 +15,7 @@ from imagior_mcp import __version__
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Waiting longer than this inside one tool call helps no agent: it gets the error instead.
+# A longer Retry-After is not waited out inside one tool call: the agent gets the error and decides.
 MAX_RETRY_AFTER = 30.0
 
 
@@ -140,9 +140,11 @@ class ImagiorAPI:
                 attempt += 1
                 continue
             if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
-                await asyncio.sleep(self._delay(attempt, response.headers.get("retry-after")))
-                attempt += 1
-                continue
+                delay = self._delay(attempt, response.headers.get("retry-after"))
+                if delay <= MAX_RETRY_AFTER:
+                    await asyncio.sleep(delay)
+                    attempt += 1
+                    continue
             if response.status_code >= 400:
                 raise ApiError.from_response(response)
             body = response.json() if response.content else None
@@ -151,7 +153,7 @@ class ImagiorAPI:
     def _delay(self, attempt: int, retry_after: str | None = None) -> float:
         if retry_after:
             try:
-                return min(max(float(retry_after), 0.0), MAX_RETRY_AFTER)
+                return max(float(retry_after), 0.0)
             except ValueError:
                 pass
         return self.backoff * (2**attempt) * random.uniform(0.5, 1.0)
