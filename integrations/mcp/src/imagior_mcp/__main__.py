@@ -1,0 +1,3 @@
+from imagior_mcp.server import main
+
+main()
