@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks_db",
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "api.middleware.RequestIdMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -263,6 +265,25 @@ WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT = env.int("WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # Uploaded files (fonts) may be up to 10 MB (docs/designer.md).
 UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+# Browsers may call the API from any site (docs/api.md, "Calling from a browser"): it is
+# authenticated by API keys in a header, never by cookies, so no credentials are allowed;
+# which sites may use a key is the key's `allowed_domains`, checked against Origin.
+CORS_URLS_REGEX = r"^/api/v1/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "idempotency-key", "if-match")
+CORS_EXPOSE_HEADERS = (
+    "ETag",
+    "Location",
+    "Idempotent-Replayed",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Retry-After",
+    "X-Credits-Remaining",
+    "X-Request-Id",
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
