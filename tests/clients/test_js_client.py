@@ -6,9 +6,13 @@ and the package loaded in Chromium calling the server from a page.
 import json
 import os
 import re
+import shutil
 import subprocess
 import tarfile
+import threading
 from datetime import UTC, datetime
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -260,3 +264,52 @@ def test_the_package_works_in_chromium_against_the_server(demo, js_package):
     assert out["event"] == "image.completed" and out["forged"] is True
     # Chromium logs the 404 and the 403 above as failed resource loads; nothing else may fail.
     assert [e for e in errors if "404" not in e and "403" not in e] == []
+
+
+CROSS_SITE_SCRIPT = """
+async ({ baseUrl, shopKey, template }) => {
+  const m = await import("/imagior/index.js");
+  const client = new m.Imagior({ apiKey: shopKey, baseUrl });
+  const image = await client.images.create({ template, modifications: { title: "From another site" } });
+  const account = await client.account.get();
+  return [location.origin, image.status, image.sandbox, account.secrets];
+}
+"""
+
+
+def test_a_page_on_another_site_calls_the_api_with_its_browser_key(demo, js_package, tmp_path):
+    """CORS: the page comes from its own web server (another port, so another origin) and calls the API."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: run bin/ensure-chromium (make test does).")
+    (shop_key,) = browser_keys(demo, "127.0.0.1")
+    shutil.copytree(PACKAGE / "src", tmp_path / "imagior")
+    (tmp_path / "index.html").write_text("<!doctype html><title>shop</title><link rel='icon' href='data:,'>")
+    shop = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(tmp_path)))
+    threading.Thread(target=shop.serve_forever, daemon=True).start()
+    shop_origin = f"http://127.0.0.1:{shop.server_port}"
+    errors = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page()
+                page.on("pageerror", lambda error: errors.append(str(error)))
+                page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+                page.goto(f"{shop_origin}/index.html")
+                out = page.evaluate(
+                    CROSS_SITE_SCRIPT, {"baseUrl": demo.base_url, "shopKey": shop_key, "template": demo.template}
+                )
+            finally:
+                browser.close()
+    finally:
+        shop.shutdown()
+    assert shop_origin != demo.base_url
+    assert out == [shop_origin, "completed", True, None]
+    assert errors == []
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
