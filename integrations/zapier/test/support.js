@@ -1,0 +1,66 @@
+'use strict';
+
+// Shared by the tests: the app under Zapier's own test harness, pointed at a
+// real Imagior given by IMAGIOR_BASE_URL and IMAGIOR_API_KEY.
+
+const fs = require('fs');
+const zapier = require('zapier-platform-core');
+
+zapier.tools.env.inject();
+
+const App = require('../index');
+
+const appTester = zapier.createAppTester(App);
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`Set ${name} to run these tests against a running Imagior.`);
+  }
+  return value;
+};
+
+const authData = (overrides = {}) => ({
+  api_key: env('IMAGIOR_API_KEY'),
+  base_url: env('IMAGIOR_BASE_URL'),
+  ...overrides,
+});
+
+// Straight to the API, bypassing the app: to check what the app did.
+const api = async (path, options = {}) => {
+  const response = await fetch(`${env('IMAGIOR_BASE_URL')}${path}`, {
+    ...options,
+    headers: { Authorization: `Bearer ${env('IMAGIOR_API_KEY')}`, ...(options.headers || {}) },
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+};
+
+// Width and height from a PNG's IHDR chunk; throws unless it is a PNG.
+const pngSize = (bytes) => {
+  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  if (!bytes.subarray(0, 8).equals(signature) || bytes.toString('latin1', 12, 16) !== 'IHDR') {
+    throw new Error('not a PNG');
+  }
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+};
+
+// What a test wants the Python side to check (ids, keys), as JSON.
+const report = (values) => {
+  const path = process.env.IMAGIOR_ZAPIER_REPORT;
+  if (path) {
+    const current = fs.existsSync(path) ? JSON.parse(fs.readFileSync(path, 'utf8')) : {};
+    fs.writeFileSync(path, JSON.stringify({ ...current, ...values }));
+  }
+};
+
+// AppError's message is JSON {message, code, status}.
+const appError = (error) => {
+  try {
+    return JSON.parse(error.message);
+  } catch (parseError) {
+    return { message: error.message };
+  }
+};
+
+module.exports = { App, appTester, authData, api, env, pngSize, report, appError };
