@@ -4,9 +4,15 @@
 // real Imagior given by IMAGIOR_BASE_URL and IMAGIOR_API_KEY.
 
 const fs = require('fs');
+const http = require('http');
 const zapier = require('zapier-platform-core');
 
 zapier.tools.env.inject();
+
+// Node 20 keeps connections alive by default; gunicorn closes an idle one after
+// 2 s, and a request sent on it in that instant fails with a reset. Each test
+// request gets its own connection, as each Zapier invocation would.
+http.globalAgent = new http.Agent({ keepAlive: false });
 
 const App = require('../index');
 
