@@ -3,7 +3,7 @@
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
 
-const { App, appTester, authData, appError } = require('./support');
+const { App, appTester, authData, appError, env } = require('./support');
 
 test('the auth test passes with a live key and labels the connection with the e-mail', async () => {
   const account = await appTester(App.authentication.test, { authData: authData() });
@@ -40,4 +40,12 @@ test('a base URL that is not http(s) is refused before any request', async () =>
     appTester(App.authentication.test, { authData: authData({ base_url: 'imagior.example' }) }),
     /must start with https:\/\//,
   );
+});
+
+test('a test key connects too, and its label says so', async () => {
+  const testKey = { authData: authData({ api_key: env('IMAGIOR_TEST_KEY') }) };
+  const account = await appTester(App.authentication.test, testKey);
+  assert.equal(account.key.mode, 'test');
+  const label = await appTester(App.authentication.connectionLabel, { ...testKey, inputData: account });
+  assert.equal(label, `${account.email} (test key)`);
 });

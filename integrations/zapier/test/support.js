@@ -5,6 +5,10 @@
 
 const fs = require('fs');
 const http = require('http');
+
+// Tells zapier-platform-core it runs under tests (no per-call memory log).
+process.env.NODE_ENV = process.env.NODE_ENV || 'test';
+
 const zapier = require('zapier-platform-core');
 
 zapier.tools.env.inject();
