@@ -58,6 +58,35 @@ const ZAPIER_TYPES = { string: 'string', number: 'number', integer: 'integer', b
 const describeDefault = (value) =>
   value === undefined || value === null || value === '' ? '' : ` Template's value: ${JSON.stringify(value)}.`;
 
+const HELP_TEXT_LIMIT = 1000;
+
+// "Every element: x, y, …. title: text, color, …": the other flat keys, short
+// enough for Zapier's help text limit (1000 characters).
+const otherFieldsHelp = (keys) => {
+  const byElement = {};
+  for (const key of keys.filter((name) => name.includes('.'))) {
+    const [element, field] = [key.slice(0, key.lastIndexOf('.')), key.slice(key.lastIndexOf('.') + 1)];
+    (byElement[element] = byElement[element] || []).push(field);
+  }
+  const elements = Object.keys(byElement);
+  const shared = elements.length
+    ? byElement[elements[0]].filter((field) => elements.every((element) => byElement[element].includes(field)))
+    : [];
+  const parts = shared.length ? [`Every element: ${shared.join(', ')}.`] : [];
+  for (const element of elements) {
+    const own = byElement[element].filter((field) => !shared.includes(field));
+    if (own.length) {
+      parts.push(`${element}: ${own.join(', ')}.`);
+    }
+  }
+  let text = parts.join(' ');
+  const room = HELP_TEXT_LIMIT - 120;
+  if (text.length > room) {
+    text = `${text.slice(0, text.lastIndexOf(' ', room - 2))} …`;
+  }
+  return text;
+};
+
 // One Zap field per element, for its primary field (a text's text, an image's
 // src, a QR code's value, a shape's fill), plus the other flat keys listed.
 const inputFieldsFor = (schema) => {
@@ -85,15 +114,12 @@ const inputFieldsFor = (schema) => {
     }
     fields.push(field);
   }
-  const others = keys.filter((key) => key.includes('.'));
   fields.push({
     key: 'more',
     label: 'Other modifications',
     dict: true,
     required: false,
-    helpText:
-      'Any other field of an element, as name.field → value, e.g. `title.color` → `#ff0000`. ' +
-      `This template's fields: ${others.map((key) => `\`${key}\``).join(', ')}.`,
+    helpText: `Any other field of an element, as name.field → value, e.g. \`title.color\` → \`#ff0000\`. ${otherFieldsHelp(keys)}`,
   });
   return fields;
 };

@@ -3,7 +3,12 @@
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
 
-const { App, appTester, authData, appError, env } = require('./support');
+const { zapier, App, appTester, authData, appError, env } = require('./support');
+
+test('the app definition passes Zapier\'s schema (what `zapier validate` checks)', async () => {
+  const validation = await zapier.createAppHandler(App)({ command: 'validate' });
+  assert.deepEqual(validation.results, []);
+});
 
 test('the auth test passes with a live key and labels the connection with the e-mail', async () => {
   const account = await appTester(App.authentication.test, { authData: authData() });

@@ -3,7 +3,7 @@
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
 
-const { App, appTester, authData, api, env, pngSize, report } = require('./support');
+const { zapier, App, appTester, authData, api, env, pngSize, report } = require('./support');
 
 const renderImage = App.creates.render_image.operation;
 
@@ -40,10 +40,23 @@ test('the dynamic fields are the template\'s elements and name every flat key', 
   assert.match(byKey['mod.title'].helpText, /Template's value: "Render beautiful/);
   assert.equal(byKey['mod.qr'].label, 'qr (qr_code: value)');
   const flatKeys = Object.keys(schema.anyOf.find((variant) => variant.type === 'object').properties);
+  assert.match(byKey.more.helpText, /Every element: x, y, width, height, rotation, opacity, hidden\./);
   for (const key of flatKeys.filter((k) => k.includes('.'))) {
-    assert.ok(byKey.more.helpText.includes(`\`${key}\``), key);
+    const [element, field] = key.split('.');
+    const named = new RegExp(`(Every element|${element}): [a-z_, ]*\\b${field}\\b`);
+    assert.match(byKey.more.helpText, named, key);
   }
   assert.equal(byKey.more.dict, true);
+
+  // Zapier checks the fields a function returns like static ones.
+  const withTheseFields = {
+    ...App,
+    creates: {
+      render_image: { ...App.creates.render_image, operation: { ...renderImage, inputFields: fields } },
+    },
+  };
+  const validation = await zapier.createAppHandler(withTheseFields)({ command: 'validate' });
+  assert.deepEqual(validation.results, []);
 });
 
 test('without a template chosen there are no element fields yet', async () => {

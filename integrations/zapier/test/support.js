@@ -73,4 +73,4 @@ const appError = (error) => {
   }
 };
 
-module.exports = { App, appTester, authData, api, env, pngSize, report, appError };
+module.exports = { zapier, App, appTester, authData, api, env, pngSize, report, appError };
