@@ -79,7 +79,6 @@ def test_a_replayed_zap_run_is_charged_once(zapier_app, demo, tmp_path):
     # Three performs: a run, its replay (same image) and another run.
     assert report["replayed"] != report["other_run"]
     assert demo.balance() == before - 2
-    assert demo.check_ledger().startswith("OK")
 
 
 def test_a_render_whose_answer_was_lost_is_charged_once_when_zapier_retries(zapier_app, demo, dropping_proxy, tmp_path):
