@@ -11,19 +11,20 @@ const modificationFields = async (z, bundle) => {
   if (!bundle.inputData.template) {
     return [];
   }
-  return inputFieldsFor(await fetchSchema(z, bundle, apiUrl, bundle.inputData.template));
+  return inputFieldsFor(await fetchSchema(z, bundle, bundle.inputData.template));
 };
 
 const perform = async (z, bundle) => {
   const input = bundle.inputData;
-  const values = { ...(input.more || {}) };
+  const more = input.more && typeof input.more === 'object' && !Array.isArray(input.more) ? input.more : {};
+  const values = { ...more };
   for (const [key, value] of Object.entries(input)) {
     if (key.startsWith(MODIFICATION_PREFIX)) {
       values[key.slice(MODIFICATION_PREFIX.length)] = value;
     }
   }
   // The schema says which values are numbers or booleans (Zapier maps text).
-  const schema = Object.keys(values).length ? await fetchSchema(z, bundle, apiUrl, input.template) : {};
+  const schema = Object.keys(values).length ? await fetchSchema(z, bundle, input.template) : {};
   const body = {
     template: input.template,
     modifications: flatModifications(schema, values),

@@ -4,7 +4,9 @@
 // JSON Schema 2020-12): the flat map shape is the object whose keys are
 // "title" (the element's primary field) and "title.color" (one field).
 
-const fetchSchema = async (z, bundle, apiUrl, template) => {
+const { apiUrl } = require('./api');
+
+const fetchSchema = async (z, bundle, template) => {
   const response = await z.request({
     url: apiUrl(bundle, `/api/v1/templates/${encodeURIComponent(template)}/schema`),
   });

@@ -5,6 +5,9 @@ const { sampleImage, imageOutputFields } = require('../lib/image');
 
 const perform = async (z, bundle) => {
   const id = String(bundle.inputData.id || '').trim();
+  if (!id) {
+    return [];
+  }
   const response = await z.request({
     url: apiUrl(bundle, `/api/v1/images/${encodeURIComponent(id)}`),
     skipThrowForStatus: true,

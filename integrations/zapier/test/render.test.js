@@ -3,7 +3,7 @@
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
 
-const { zapier, App, appTester, authData, api, env, pngSize, report } = require('./support');
+const { zapier, App, appTester, authData, api, httpRequest, env, pngSize, report } = require('./support');
 
 const renderImage = App.creates.render_image.operation;
 
@@ -88,10 +88,10 @@ test('Render image renders a real PNG with the Zap\'s values', async () => {
   // An empty field keeps the template's value: the subtitle was not modified.
   assert.ok(!image.modifications.some((modification) => modification.name === 'subtitle' && 'text' in modification));
 
-  const file = await fetch(image.url);
+  const file = await httpRequest(image.url);
   assert.equal(file.status, 200);
-  assert.equal(file.headers.get('content-type'), 'image/png');
-  const size = pngSize(Buffer.from(await file.arrayBuffer()));
+  assert.equal(file.headers['content-type'], 'image/png');
+  const size = pngSize(file.bytes);
   assert.deepEqual(size, { width: image.width, height: image.height });
   assert.deepEqual(size, { width: 1200, height: 630 });
   report({ rendered: image.id });

@@ -5,6 +5,7 @@
 
 const fs = require('fs');
 const http = require('http');
+const https = require('https');
 
 // Tells zapier-platform-core it runs under tests (no per-call memory log).
 process.env.NODE_ENV = process.env.NODE_ENV || 'test';
@@ -17,6 +18,7 @@ zapier.tools.env.inject();
 // 2 s, and a request sent on it in that instant fails with a reset. Each test
 // request gets its own connection, as each Zapier invocation would.
 http.globalAgent = new http.Agent({ keepAlive: false });
+https.globalAgent = new https.Agent({ keepAlive: false });
 
 const App = require('../index');
 
@@ -36,13 +38,39 @@ const authData = (overrides = {}) => ({
   ...overrides,
 });
 
+// A plain HTTP request on a fresh connection (node's fetch would pool them).
+// Options and callback only: zapier-platform-core patches http.request to that
+// two-argument form.
+const httpRequest = (url, { method = 'GET', headers = {}, body } = {}) =>
+  new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const client = target.protocol === 'https:' ? https : http;
+    const options = {
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      path: `${target.pathname}${target.search}`,
+      method,
+      headers,
+    };
+    const request = client.request(options, (response) => {
+      const chunks = [];
+      response.on('data', (chunk) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode, headers: response.headers, bytes: Buffer.concat(chunks) }),
+      );
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+
 // Straight to the API, bypassing the app: to check what the app did.
 const api = async (path, options = {}) => {
-  const response = await fetch(`${env('IMAGIOR_BASE_URL')}${path}`, {
+  const response = await httpRequest(`${env('IMAGIOR_BASE_URL')}${path}`, {
     ...options,
     headers: { Authorization: `Bearer ${env('IMAGIOR_API_KEY')}`, ...(options.headers || {}) },
   });
-  const text = await response.text();
+  const text = response.bytes.toString('utf8');
   return { status: response.status, body: text ? JSON.parse(text) : null };
 };
 
@@ -73,4 +101,4 @@ const appError = (error) => {
   }
 };
 
-module.exports = { zapier, App, appTester, authData, api, env, pngSize, report, appError };
+module.exports = { zapier, App, appTester, authData, api, httpRequest, env, pngSize, report, appError };

@@ -78,9 +78,9 @@ test('subscribe, a real delivery through perform, unsubscribe, find', async () =
 
   const delivery = await waitFor(
     () => deliveries.find((d) => d.body.includes(imageId)),
-    30,
+    45,
   );
-  assert.ok(delivery, `no delivery for ${imageId} within 30 s (got ${deliveries.length})`);
+  assert.ok(delivery, `no delivery for ${imageId} within 45 s (got ${deliveries.length})`);
   assert.equal(delivery.path, '/hooks/catch/123/abc/');
   assert.ok(signatureIsValid(delivery, subscription.secret), 'bad webhook signature');
 
@@ -134,5 +134,7 @@ test('subscribe, a real delivery through perform, unsubscribe, find', async () =
     inputData: { id: 'img_doesNotExist000000000' },
   });
   assert.deepEqual(missing, []);
+  const blank = await appTester(App.searches.find_image.operation.perform, { authData: authData(), inputData: { id: ' ' } });
+  assert.deepEqual(blank, []);
   report({ hooked: imageId });
 });

@@ -29,7 +29,6 @@ module.exports = {
     hidden: true,
   },
   operation: {
-    canPaginate: true,
     perform,
     sample: { id: 'tpl_8Hq2Xw0sample', name: 'Blog card', width: 1200, height: 630 },
   },
