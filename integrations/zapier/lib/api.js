@@ -54,7 +54,7 @@ const throwProblem = (response, z) => {
     );
   }
   if (response.status === 429) {
-    const retryAfter = parseInt(response.getHeader('retry-after'), 10);
+    const retryAfter = parseInt(response.headers.get('retry-after'), 10);
     throw new z.errors.ThrottledError(
       `Imagior's rate limit was reached: ${detail}${reference}`,
       Number.isFinite(retryAfter) ? retryAfter : 60,
