@@ -93,7 +93,14 @@ export class ImagiorTrigger implements INodeType {
 					if (answer.statusCode === 200 && sameSubscription(answer.body, webhookUrl, events)) {
 						return true;
 					}
-					if (answer.statusCode !== 200 && answer.statusCode !== 404) throw problemError.call(this, answer);
+					if (answer.statusCode === 200) {
+						// Ours, but for another URL or other events (or disabled): replaced by create().
+						await imagiorRequest.call(this, 'DELETE', `/api/v1/webhooks/${encodeURIComponent(String(webhookData.webhookId))}`, {
+							retries: 1,
+						});
+					} else if (answer.statusCode !== 404) {
+						throw problemError.call(this, answer);
+					}
 					delete webhookData.webhookId;
 					delete webhookData.secret;
 				}

@@ -55,7 +55,11 @@ export function isConnectionDrop(error: unknown): boolean {
 	for (let depth = 0; current && depth < 6; depth++) {
 		const response = current.response as IDataObject | undefined;
 		if (response && typeof response.status === 'number') return false;
-		if (typeof current.code === 'string' && CONNECTION_CODES.has(current.code)) return true;
+		// n8n's helpers wrap a network failure in a NodeApiError whose httpCode is the socket error's code.
+		for (const name of ['code', 'httpCode']) {
+			const code = current[name];
+			if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+		}
 		if (typeof current.message === 'string' && /socket hang up|ECONNRESET/.test(current.message)) {
 			return true;
 		}
