@@ -26,7 +26,10 @@ def run(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.C
 
 
 def lock_digest() -> str:
-    return hashlib.sha256((PACKAGE / "package.json").read_bytes() + (PACKAGE / "package-lock.json").read_bytes()).hexdigest()
+    digest = hashlib.sha256()
+    for name in ("package.json", "package-lock.json"):
+        digest.update((PACKAGE / name).read_bytes())
+    return digest.hexdigest()
 
 
 @pytest.fixture(scope="module")
