@@ -80,7 +80,7 @@ def test_the_nodes_render_read_and_trigger_against_the_server(demo, built_packag
         timeout=240,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert re.search(r"^# pass 9$", result.stdout, re.M), result.stdout[-3000:]
+    assert re.search(r"^# pass 10$", result.stdout, re.M), result.stdout[-3000:]
     assert re.search(r"^# fail 0$", result.stdout, re.M)
     assert demo.check_ledger().startswith("OK")
 

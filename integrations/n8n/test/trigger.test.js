@@ -11,15 +11,19 @@ const { hookContext, load, webhookContext } = require('./n8n-runtime');
 
 const { ImagiorTrigger } = load('nodes/ImagiorTrigger/ImagiorTrigger.node.js');
 const BASE_URL = process.env.IMAGIOR_BASE_URL;
+const LIVE_KEY = process.env.IMAGIOR_API_KEY;
 const TEST_KEY = process.env.IMAGIOR_TEST_KEY;
 const TEMPLATE = process.env.IMAGIOR_TEMPLATE;
-// A test key: its subscriptions hear its sandbox renders, which cost nothing.
-const credentials = { apiKey: TEST_KEY, baseUrl: BASE_URL };
+// Subscribing and unsubscribing cost nothing: a live key (the sandbox's request
+// budget is smaller). The delivery test renders: a test key, whose subscriptions
+// hear its sandbox renders, which cost nothing.
+const live = { apiKey: LIVE_KEY, baseUrl: BASE_URL };
+const sandbox = { apiKey: TEST_KEY, baseUrl: BASE_URL };
 
-async function api(method, path, body) {
+async function api(method, path, body, key = LIVE_KEY) {
 	const answer = await fetch(`${BASE_URL}${path}`, {
 		method,
-		headers: { Authorization: `Bearer ${TEST_KEY}`, 'Content-Type': 'application/json' },
+		headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
 		body: body === undefined ? undefined : JSON.stringify(body),
 	});
 	return { status: answer.status, body: answer.status === 204 ? null : await answer.json() };
@@ -61,7 +65,7 @@ test('activation subscribes, checkExists finds it, deactivation unsubscribes', a
 	const hooks = trigger.webhookMethods.default;
 	const staticData = {};
 	const webhookUrl = 'http://127.0.0.1:9/webhook/activation-test';
-	const context = hookContext(trigger, { credentials, webhookUrl, staticData, parameters: {} });
+	const context = hookContext(trigger, { credentials: live, webhookUrl, staticData, parameters: {} });
 
 	assert.equal(await hooks.checkExists.call(context), false);
 	assert.equal(await hooks.create.call(context), true);
@@ -72,7 +76,7 @@ test('activation subscribes, checkExists finds it, deactivation unsubscribes', a
 	const mine = listed.body.results.filter((subscription) => subscription.url === webhookUrl);
 	assert.deepEqual(
 		mine.map((s) => [s.id, s.events, s.mode]),
-		[[staticData.webhookId, ['image.completed'], 'test']],
+		[[staticData.webhookId, ['image.completed'], 'live']],
 	);
 	assert.equal(await hooks.checkExists.call(context), true);
 
@@ -88,7 +92,7 @@ test('a subscription removed outside n8n is noticed and made again', async () =>
 	const hooks = trigger.webhookMethods.default;
 	const staticData = {};
 	const webhookUrl = 'http://127.0.0.1:9/webhook/removed-elsewhere';
-	const context = hookContext(trigger, { credentials, webhookUrl, staticData, parameters: { events: ['image.failed', 'image.completed'] } });
+	const context = hookContext(trigger, { credentials: live, webhookUrl, staticData, parameters: { events: ['image.failed', 'image.completed'] } });
 	await hooks.create.call(context);
 	const first = staticData.webhookId;
 	assert.deepEqual((await api('GET', `/api/v1/webhooks/${first}`)).body.events.sort(), ['image.completed', 'image.failed']);
@@ -102,26 +106,46 @@ test('a subscription removed outside n8n is noticed and made again', async () =>
 	await hooks.delete.call(context);
 });
 
+test('a subscription for other events is removed and replaced when the trigger changes', async () => {
+	const trigger = new ImagiorTrigger();
+	const hooks = trigger.webhookMethods.default;
+	const staticData = {};
+	const webhookUrl = 'http://127.0.0.1:9/webhook/events-changed';
+	const before = hookContext(trigger, { credentials: live, webhookUrl, staticData, parameters: { events: ['image.completed'] } });
+	await hooks.create.call(before);
+	const old = staticData.webhookId;
+
+	const after = hookContext(trigger, { credentials: live, webhookUrl, staticData, parameters: { events: ['image.failed'] } });
+	assert.equal(await hooks.checkExists.call(after), false);
+	assert.equal((await api('GET', `/api/v1/webhooks/${old}`)).status, 404);
+	await hooks.create.call(after);
+	assert.deepEqual((await api('GET', `/api/v1/webhooks/${staticData.webhookId}`)).body.events, ['image.failed']);
+	assert.equal(await hooks.checkExists.call(after), true);
+	await hooks.delete.call(after);
+});
+
 test("a real image.completed delivery comes out of webhook() as the workflow's item; a forged one is refused", async () => {
 	const receiver = await endpoint();
 	const trigger = new ImagiorTrigger();
 	const hooks = trigger.webhookMethods.default;
 	const staticData = {};
 	const webhookUrl = `${receiver.url}/webhook/imagior`;
-	const hookThis = hookContext(trigger, { credentials, webhookUrl, staticData, parameters: {} });
+	const hookThis = hookContext(trigger, { credentials: sandbox, webhookUrl, staticData, parameters: {} });
 	try {
 		await hooks.create.call(hookThis);
-		const render = await api('POST', '/api/v1/images', {
-			template: TEMPLATE,
-			modifications: { title: 'Delivered to n8n' },
-		});
+		const render = await api(
+			'POST',
+			'/api/v1/images',
+			{ template: TEMPLATE, modifications: { title: 'Delivered to n8n' } },
+			TEST_KEY,
+		);
 		assert.equal(render.status, 201, JSON.stringify(render.body));
 		const delivery = await receiver.next(
 			(request) => JSON.parse(request.rawBody.toString('utf8')).data?.id === render.body.id,
 		);
 		assert.equal(delivery.path, '/webhook/imagior');
 
-		const context = webhookContext(trigger, { credentials, staticData, parameters: {}, request: delivery });
+		const context = webhookContext(trigger, { credentials: sandbox, staticData, parameters: {}, request: delivery });
 		const answer = await trigger.webhook.call(context);
 		assert.equal(answer.workflowData.length, 1);
 		const [item] = answer.workflowData[0];
@@ -134,7 +158,7 @@ test("a real image.completed delivery comes out of webhook() as the workflow's i
 		// The same signature over another body: refused with 401, nothing starts.
 		const forgedBody = Buffer.from(delivery.rawBody.toString('utf8').replace('Delivered to n8n', 'Forged by someone'));
 		const forged = webhookContext(trigger, {
-			credentials,
+			credentials: sandbox,
 			staticData,
 			parameters: {},
 			request: { ...delivery, rawBody: forgedBody },
@@ -143,6 +167,11 @@ test("a real image.completed delivery comes out of webhook() as the workflow's i
 		assert.equal(refused.workflowData, undefined);
 		assert.equal(refused.noWebhookResponse, true);
 		assert.equal(forged.response.statusCode, 401);
+
+		// Without the secret create() kept (static data lost), nothing is let through.
+		const unknown = webhookContext(trigger, { credentials: sandbox, staticData: {}, parameters: {}, request: delivery });
+		assert.equal((await trigger.webhook.call(unknown)).workflowData, undefined);
+		assert.equal(unknown.response.statusCode, 401);
 	} finally {
 		await hooks.delete.call(hookThis);
 		await receiver.close();

@@ -137,16 +137,16 @@ export class ImagiorTrigger implements INodeType {
 	};
 
 	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		// create() keeps the subscription's secret; without it nothing can be trusted.
 		const secret = this.getWorkflowStaticData('node').secret as string | undefined;
 		const body = this.getBodyData();
-		if (secret) {
-			const request = this.getRequestObject() as unknown as { rawBody?: Buffer };
-			const raw = request.rawBody ? request.rawBody.toString('utf8') : JSON.stringify(body);
-			if (!verifySignature(secret, this.getHeaderData() as IDataObject, raw)) {
-				const response = this.getResponseObject();
-				response.status(401).send('Invalid webhook signature').end();
-				return { noWebhookResponse: true };
-			}
+		const request = this.getRequestObject() as unknown as { rawBody?: Buffer };
+		// n8n keeps the bytes as received; re-serialising the parsed body is only a fallback.
+		const raw = request.rawBody ? request.rawBody.toString('utf8') : JSON.stringify(body);
+		if (!secret || !verifySignature(secret, this.getHeaderData() as IDataObject, raw)) {
+			const response = this.getResponseObject();
+			response.status(401).send('Invalid webhook signature').end();
+			return { noWebhookResponse: true };
 		}
 		return { workflowData: [this.helpers.returnJsonArray(body)] };
 	}

@@ -26,7 +26,8 @@ export interface RequestOptions {
 	// A POST that changes something carries one key for all its attempts, so a
 	// retry after a lost answer is replayed by the server instead of charged twice.
 	idempotencyKey?: string;
-	// How many times to send it again after a dropped connection or a 502/503/504.
+	// How many times to send it again after a dropped connection, a 429 (after its
+	// Retry-After) or a 502/503/504.
 	retries?: number;
 	itemIndex?: number;
 }
@@ -45,6 +46,7 @@ const CONNECTION_CODES = new Set([
 	'UND_ERR_CLOSED',
 ]);
 const RETRIED_STATUSES = new Set([502, 503, 504]);
+const MAX_RETRY_AFTER_SECONDS = 60;
 
 export function newIdempotencyKey(): string {
 	return `n8n-${randomUUID()}`;
@@ -101,7 +103,13 @@ export async function sendToImagior(
 				ignoreHttpStatusErrors: true,
 				timeout: 120_000,
 			})) as IN8nHttpFullResponse;
-			if (RETRIED_STATUSES.has(answer.statusCode) && attempt < retries) {
+			if (attempt < retries && answer.statusCode === 429) {
+				// Over the minute's budget: the answer says when the window ends.
+				const wait = Number(answer.headers?.['retry-after'] ?? 1);
+				await sleep(Math.min(Number.isFinite(wait) ? wait : 1, MAX_RETRY_AFTER_SECONDS) * 1000);
+				continue;
+			}
+			if (attempt < retries && RETRIED_STATUSES.has(answer.statusCode)) {
 				await sleep(500 * (attempt + 1) + Math.random() * 250);
 				continue;
 			}
