@@ -113,11 +113,12 @@ export async function sendToImagior(
 				await sleep(500 * (attempt + 1) + Math.random() * 250);
 				continue;
 			}
-			return {
-				statusCode: answer.statusCode,
-				body: (answer.body ?? {}) as IDataObject,
-				headers: answer.headers ?? {},
-			};
+			// A proxy's error page is text, not a problem document.
+			const body =
+				answer.body && typeof answer.body === 'object'
+					? (answer.body as IDataObject)
+					: { detail: String(answer.body ?? '').slice(0, 500) };
+			return { statusCode: answer.statusCode, body, headers: answer.headers ?? {} };
 		} catch (error) {
 			if (isConnectionDrop(error) && attempt < retries) {
 				await sleep(250 * (attempt + 1) + Math.random() * 250);
