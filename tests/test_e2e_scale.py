@@ -156,6 +156,8 @@ def new_account(scale, email: str, credits: int) -> requests.Session:
 
 def test_every_part_is_the_scaled_one(scale):
     checks = requests.get(f"{scale['base']}/readyz", timeout=10).json()["checks"]
+    assert all(check["ok"] for check in checks.values()), checks
+    assert set(checks["tasks"]["queues"]) == {"renders", "webhooks", "default"}  # counted in the broker
     assert checks["database"]["vendor"] == "postgresql"
     assert checks["cache"]["backend"] == "redis"
     assert checks["storage"]["backend"] == "s3"
@@ -248,6 +250,10 @@ def test_with_redis_stopped_answers_stay_problems_and_come_back_with_it(scale):
         assert answer.json()["code"] == "service_unavailable" and "Retry-After" in answer.headers
         ready = requests.get(f"{base}/readyz", timeout=30)
         assert ready.status_code == 503 and ready.json()["checks"]["cache"]["ok"] is False
+        # The same Redis is the Celery broker: the tasks check names it.
+        tasks = ready.json()["checks"]["tasks"]
+        assert tasks["ok"] is False and "the Celery broker does not answer" in tasks["error"], tasks
+        assert ready.json()["checks"]["database"]["ok"] and ready.json()["checks"]["storage"]["ok"]
     finally:
         state = Path(scale["log"].name).parent
         subprocess.Popen(
