@@ -25,6 +25,7 @@ from django.tasks.base import TaskResult, TaskResultStatus
 from django.tasks.signals import task_enqueued
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from kombu.exceptions import OperationalError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imagior.settings")
 
@@ -33,6 +34,12 @@ app = Celery("imagior")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 RUN_TASK = "imagior.run_task"
+# /readyz and /metrics ask the broker with this timeout (seconds): they answer while it is down.
+PROBE_TIMEOUT = 2
+
+
+class BrokerUnreachable(ConnectionError):
+    pass
 
 
 @app.task(name=RUN_TASK)
@@ -73,3 +80,18 @@ class CeleryBackend(BaseTaskBackend):
         )
         task_enqueued.send(type(self), task_result=result)
         return result
+
+
+def waiting_messages(queues: list[str]) -> dict[str, int]:
+    """Messages waiting in the broker for a worker, per queue (a message a worker took but has
+    not acknowledged yet is not counted). Raises BrokerUnreachable when the broker does not answer."""
+    timeouts = {"socket_connect_timeout": PROBE_TIMEOUT, "socket_timeout": PROBE_TIMEOUT}
+    with app.connection_for_read(transport_options=timeouts) as connection:
+        try:
+            connection.ensure_connection(max_retries=0)  # one attempt: a probe does not wait for recovery
+            with connection.channel() as channel:
+                # Kombu counts a queue the way it stores it: on Redis, one list per priority step
+                # ("renders", then "renders\x06\x163" and so on for prioritised messages).
+                return {queue: channel.queue_declare(queue=queue).message_count for queue in queues}
+        except (OperationalError, *connection.connection_errors, *connection.channel_errors) as exc:
+            raise BrokerUnreachable(f"the Celery broker does not answer: {exc}") from exc

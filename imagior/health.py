@@ -1,12 +1,14 @@
 """What an operator asks the service (docs/deploy.md, "Health and metrics").
 
 `/healthz`: is this process serving? `/readyz`: does every part it needs answer
-(database, cache, file storage, task queue)? `/metrics`: Prometheus figures,
-read from the database at scrape time so every web process reports the same
-numbers, behind METRICS_TOKEN.
+(database, cache, file storage, task queue — the Celery broker under Celery)?
+`/metrics`: Prometheus figures, read from the database (and the queue depths from
+the broker) at scrape time so every web process reports the same numbers, behind
+METRICS_TOKEN.
 """
 
 import hmac
+import logging
 import secrets
 
 from django.conf import settings
@@ -29,6 +31,7 @@ from webhooks.models import WebhookDelivery
 # Render durations, in seconds: the reference card renders in tens of milliseconds.
 DURATION_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 PROBE = "health/readyz-probe.txt"
+logger = logging.getLogger(__name__)
 
 
 @never_cache
@@ -86,8 +89,14 @@ def task_backend_name() -> str:
 
 
 def queued_tasks() -> dict[str, int]:
-    """Tasks waiting for a worker, per queue (the database backend's table)."""
-    if task_backend_name() != "database":
+    """Tasks waiting for a worker, per queue: the database backend's table, or the messages
+    in the Celery broker (which raises BrokerUnreachable when it does not answer)."""
+    backend = task_backend_name()
+    if backend == "celery":
+        from imagior.celery import waiting_messages
+
+        return waiting_messages(settings.TASKS["default"]["QUEUES"])
+    if backend != "database":
         return {}
     from django_tasks_db.models import DBTaskResult  # only with that backend installed
 
@@ -96,7 +105,9 @@ def queued_tasks() -> dict[str, int]:
 
 
 def _tasks() -> dict:
-    return {"backend": task_backend_name(), "queued": sum(queued_tasks().values())}
+    # Under Celery, counting the queues is the broker's ping: it fails when the broker does.
+    waiting = queued_tasks()
+    return {"backend": task_backend_name(), "queued": sum(waiting.values()), "queues": waiting}
 
 
 # --- /metrics ---------------------------------------------------------------------------
@@ -123,7 +134,7 @@ def metrics(request):
 
 
 class DatabaseCollector:
-    """The figures, counted in the database when Prometheus scrapes."""
+    """The figures, counted in the database (queue depths: in the broker under Celery) when Prometheus scrapes."""
 
     def collect(self):
         yield self._durations()
@@ -132,9 +143,13 @@ class DatabaseCollector:
             renders.add_metric([row["status"], "test" if row["sandbox"] else "live"], row["n"])
         yield renders
         depth = GaugeMetricFamily("imagior_queue_depth", "Tasks waiting for a worker.", labels=["queue"])
-        waiting = queued_tasks()
-        for queue in sorted({*settings.TASKS["default"].get("QUEUES", []), *waiting}):
-            depth.add_metric([queue], waiting.get(queue, 0))
+        try:
+            waiting = queued_tasks()
+        except ConnectionError:  # the broker is down: no depth rather than no metrics (/readyz says why)
+            logger.warning("imagior_queue_depth left out: the task broker does not answer", exc_info=True)
+        else:
+            for queue in sorted({*settings.TASKS["default"].get("QUEUES", []), *waiting}):
+                depth.add_metric([queue], waiting.get(queue, 0))
         yield depth
         deliveries = CounterMetricFamily(
             "imagior_webhook_deliveries", "Webhook deliveries by outcome.", labels=["outcome"]

@@ -19,7 +19,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import redis
 import requests
+from celery import Celery
+from kombu import Connection
 from PIL import Image
 
 from tests.conftest import ROOT, free_port, last_line
@@ -151,6 +154,10 @@ def stop(processes) -> None:
             process.wait()
 
 
+METRICS_TOKEN = "celery-metrics-token"
+QUEUES = ("default", "renders", "webhooks")
+
+
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     """A private redis-server and gunicorn on its own SQLite file with TASK_BACKEND=celery, for this module."""
@@ -177,6 +184,7 @@ def web(tmp_path_factory):
         "CELERY_VISIBILITY_TIMEOUT": "3",
         "CELERY_RESTORE_INTERVAL": "1",
         "RENDER_WORKERS": "1",
+        "METRICS_TOKEN": METRICS_TOKEN,
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     (folder / "static").mkdir(exist_ok=True)
@@ -373,3 +381,73 @@ def test_a_worker_killed_mid_render_leaves_the_task_to_another_and_the_image_is_
     finally:
         receiver.release.set()
         receiver.server.shutdown()
+
+
+def queue_depths(stack: Stack) -> dict[str, float]:
+    """imagior_queue_depth per queue, as Prometheus reads it from /metrics."""
+    answer = requests.get(f"{stack.base_url}/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}, timeout=30)
+    assert answer.status_code == 200, answer.text[:500]
+    return {
+        queue: float(value)
+        for queue, value in re.findall(r'^imagior_queue_depth\{queue="(\w+)"\} (\S+)$', answer.text, re.MULTILINE)
+    }
+
+
+def purge(broker: str) -> None:
+    with Connection(broker) as connection:
+        for queue in QUEUES:
+            connection.default_channel.queue_purge(queue)
+
+
+def test_readyz_and_metrics_count_the_messages_waiting_in_each_queue(stack):
+    """No worker runs in this test: what is enqueued waits in Redis, and the operator sees it per queue."""
+    # Credits enough that no low-balance e-mail joins the default queue.
+    stack.manage("create_account", "depth@example.com", "--plan", "starter", "--credits", "100000")
+    api = stack.session(last_line(stack.manage("create_api_key", "depth@example.com")))
+    base, broker = stack.base_url, stack.env["CELERY_BROKER_URL"]
+    template = api.post(f"{base}/api/v1/templates", json=CARD).json()
+    purge(broker)  # what the earlier tests left on queues their workers did not serve (thumbnails on default)
+    assert queue_depths(stack) == dict.fromkeys(QUEUES, 0)
+    try:
+        for _ in range(3):
+            assert (
+                api.post(f"{base}/api/v1/images", json={"template": template["id"], "async": True}).status_code == 202
+            )
+        # Straight to the broker as the backend sends them; the one with a priority goes to its
+        # own Redis list ("webhooks\x06\x163"), which counts too.
+        with Celery(broker=broker) as producer:
+            producer.send_task("imagior.run_task", args=("x", [], {}), queue="webhooks", routing_key="webhooks")
+            producer.send_task(
+                "imagior.run_task", args=("x", [], {}), queue="webhooks", routing_key="webhooks", priority=5
+            )
+            producer.send_task("imagior.run_task", args=("x", [], {}), queue="default", routing_key="default")
+        lists = redis.Redis.from_url(broker)
+        assert (lists.llen("renders"), lists.llen("webhooks"), lists.llen("webhooks\x06\x163")) == (3, 1, 1)
+
+        ready = requests.get(f"{base}/readyz", timeout=30)
+        assert ready.status_code == 200
+        assert ready.json()["checks"]["tasks"] == {
+            "ok": True,
+            "backend": "celery",
+            "queued": 6,
+            "queues": {"default": 1, "renders": 3, "webhooks": 2},
+        }
+        assert queue_depths(stack) == {"default": 1, "renders": 3, "webhooks": 2}
+    finally:
+        purge(broker)
+    assert queue_depths(stack) == dict.fromkeys(QUEUES, 0)
+
+
+def test_readyz_is_503_naming_the_broker_once_it_stops(stack):
+    """Last in this file: it stops the module's Redis (the broker; the cache is in-process here)."""
+    port = re.search(r":(\d+)/", stack.env["CELERY_BROKER_URL"]).group(1)
+    subprocess.run(["redis-cli", "-p", port, "shutdown", "nosave"], capture_output=True, timeout=10)
+    ready = requests.get(f"{stack.base_url}/readyz", timeout=30)
+    assert ready.status_code == 503
+    body = ready.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["tasks"]["ok"] is False
+    assert body["checks"]["tasks"]["error"].startswith("BrokerUnreachable: the Celery broker does not answer")
+    assert all(body["checks"][part]["ok"] for part in ("database", "cache", "storage")), body
+    # /metrics still answers, without the depths it cannot read.
+    assert queue_depths(stack) == {}

@@ -70,8 +70,15 @@ def scale():
         log.seek(0)
         banner = log.read()
         parts = dict(re.findall(r"(database|cache|broker) (\S+?),", banner))
-        yield {"base": base, "banner": banner, "env": {**env, "DATABASE_URL": parts["database"]}, "log": log}
+        running = {"base": base, "banner": banner, "env": {**env, "DATABASE_URL": parts["database"]}, "log": log}
+        yield running
+        # After every test here (async renders, webhooks, Redis stopped and back), no balance drifts.
+        assert "OK" in manage(running, "check_ledger")
     finally:
+        # Everything run-scale started: its descendants and the PostgreSQL cluster (pg_ctl detaches it).
+        started = descendants(process.pid)
+        if (postmaster := state / "postgres" / "postmaster.pid").exists():
+            started |= descendants(int(postmaster.read_text().split()[0]), itself=True)
         process.send_signal(signal.SIGINT)  # what Ctrl-C does
         try:
             process.wait(timeout=30)
@@ -83,6 +90,45 @@ def scale():
             subprocess.run(["redis-cli", "-p", port.group(1), "shutdown", "nosave"], capture_output=True, timeout=10)
         log.close()
         shutil.rmtree(state, ignore_errors=True)
+    # Checked only once the rest is cleaned up, so that a failure leaves nothing behind but them.
+    kinds = " ".join(command for _, command in started)
+    for kind in ("gunicorn", "celery", "moto_server", "run_scheduler", "postgres"):
+        assert kind in kinds, f"{kind} not among run-scale's processes: {sorted(started)}"
+    assert not (survivors := [command for identity, command in started if alive(identity)]), survivors
+
+
+def _proc_stat(pid: int) -> tuple[str, int, str] | None:
+    """(state, parent pid, start time) of a process from /proc, or None once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # after "pid (name)": the name may hold anything
+    return fields[0], int(fields[1]), fields[19]
+
+
+def descendants(root: int, itself: bool = False) -> set[tuple[tuple[int, str], str]]:
+    """The living processes under root: ((pid, start time), command line), so a reused pid is not mistaken."""
+    tree, found = {}, set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _proc_stat(int(entry.name))) and stat[0] != "Z":
+            tree.setdefault(stat[1], []).append(int(entry.name))
+    pending = [root] if itself else list(tree.get(root, []))
+    while pending:
+        pid = pending.pop()
+        pending += tree.get(pid, [])
+        if stat := _proc_stat(pid):
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            found.add(((pid, stat[2]), command))
+    return found
+
+
+def alive(identity: tuple[int, str]) -> bool:
+    stat = _proc_stat(identity[0])
+    return stat is not None and stat[0] != "Z" and stat[2] == identity[1]
 
 
 def manage(scale, *args: str) -> str:
@@ -110,6 +156,8 @@ def new_account(scale, email: str, credits: int) -> requests.Session:
 
 def test_every_part_is_the_scaled_one(scale):
     checks = requests.get(f"{scale['base']}/readyz", timeout=10).json()["checks"]
+    assert all(check["ok"] for check in checks.values()), checks
+    assert set(checks["tasks"]["queues"]) == {"renders", "webhooks", "default"}  # counted in the broker
     assert checks["database"]["vendor"] == "postgresql"
     assert checks["cache"]["backend"] == "redis"
     assert checks["storage"]["backend"] == "s3"
@@ -172,9 +220,22 @@ def test_async_renders_and_webhooks_go_through_celery_and_files_through_s3(scale
 
 def test_rate_limits_stay_exact_across_the_two_web_processes(scale):
     base = scale["base"]
-    api = new_account(scale, "ten@example.com", credits=50)
-    statuses = [api.get(f"{base}/api/v1/templates", timeout=30).status_code for _ in range(13)]
-    assert statuses.count(200) == 10 and statuses.count(429) == 3, statuses
+    api = new_account(scale, "ten@example.com", credits=50)  # Free: 10 requests a minute
+    # A new connection for each request (no keep-alive), so either process may take it; the
+    # user agent finds them in the access log.
+    headers = {**api.headers, "Connection": "close", "User-Agent": "e2e-rate-limit"}
+    url = f"{base}/api/v1/templates"
+    first = requests.get(url, headers=headers, timeout=30)
+    if int(first.headers["RateLimit-Reset"]) < 15:  # start a fresh window: no reset mid-test
+        time.sleep(int(first.headers["RateLimit-Reset"]) + 1)
+        first = requests.get(url, headers=headers, timeout=30)
+    statuses = [first.status_code] + [requests.get(url, headers=headers, timeout=30).status_code for _ in range(12)]
+    assert statuses == [200] * 10 + [429] * 3
+    # bin/run-scale's access log ends each line with the pid of the process that answered.
+    log = Path(scale["log"].name).read_text()
+    workers = set(re.findall(r"Booting worker with pid: (\d+)", log))
+    answered = re.findall(r'"GET /api/v1/templates HTTP/1.1" (\d+) .* "e2e-rate-limit" <(\d+)>', log)
+    assert len(answered) >= 13 and {pid for _, pid in answered} == workers and len(workers) == 2, answered
 
 
 def test_with_redis_stopped_answers_stay_problems_and_come_back_with_it(scale):
@@ -189,6 +250,10 @@ def test_with_redis_stopped_answers_stay_problems_and_come_back_with_it(scale):
         assert answer.json()["code"] == "service_unavailable" and "Retry-After" in answer.headers
         ready = requests.get(f"{base}/readyz", timeout=30)
         assert ready.status_code == 503 and ready.json()["checks"]["cache"]["ok"] is False
+        # The same Redis is the Celery broker: the tasks check names it.
+        tasks = ready.json()["checks"]["tasks"]
+        assert tasks["ok"] is False and "the Celery broker does not answer" in tasks["error"], tasks
+        assert ready.json()["checks"]["database"]["ok"] and ready.json()["checks"]["storage"]["ok"]
     finally:
         state = Path(scale["log"].name).parent
         subprocess.Popen(
