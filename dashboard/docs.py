@@ -133,8 +133,84 @@ def quick_start(request):
         ],
         "problems": PROBLEMS,
         "base": base,
+        "integrations": integration_examples(base=base, template_id=template_id, modifications=modifications),
     }
     return render(request, "dashboard/quick_start.html", context)
+
+
+def integration_examples(*, base: str, template_id: str, modifications: list[dict]) -> list[dict]:
+    """The client libraries and integrations (docs/clients.md), each as {"slug", "title", "intro", "code"}.
+
+    The client snippets change only text, so they run as printed (a picture's example URL would be
+    fetched); with IMAGIOR_API_KEY and IMAGIOR_BASE_URL set they render (tests/clients/test_docs_page_examples.py)."""
+    texts = [m for m in modifications if "text" in m]
+    environment = f"export IMAGIOR_API_KEY=YOUR_API_KEY IMAGIOR_BASE_URL={base}"
+    body = json.dumps({"template": template_id, "modifications": texts}, indent=2, ensure_ascii=False)
+    mcp_config = json.dumps(
+        {
+            "mcpServers": {
+                "imagior": {
+                    "command": "imagior-mcp",
+                    "env": {"IMAGIOR_API_KEY": "YOUR_API_KEY", "IMAGIOR_BASE_URL": base},
+                }
+            }
+        },
+        indent=2,
+    )
+    return [
+        {
+            "slug": "python-client",
+            "title": "Python client",
+            "intro": "pip install ./clients/python (from a checkout of Imagior; Python 3.9+, depends on httpx). "
+            "Sync Imagior and asyncio AsyncImagior; retries keep one Idempotency-Key, so a render is charged once.",
+            "code": f"# {environment}\nfrom imagior import Imagior\n\nclient = Imagior()  # reads IMAGIOR_API_KEY "
+            f'and IMAGIOR_BASE_URL\nimage = client.images.create(\n    template="{template_id}",\n'
+            f"    modifications={python_literal(texts, 4)},\n)\nprint(image.id, image.url)\n",
+        },
+        {
+            "slug": "js-client",
+            "title": "JavaScript client",
+            "intro": "npm install ./clients/js (Node 18+ and browsers, no dependencies). Save as render.mjs and run "
+            "node render.mjs.",
+            "code": f'// {environment}\nimport Imagior from "imagior";\n\nconst imagior = new Imagior(); '
+            f"// reads IMAGIOR_API_KEY and IMAGIOR_BASE_URL\nconst image = await imagior.images.create({{\n"
+            f'  template: "{template_id}",\n  modifications: {json.dumps(texts, ensure_ascii=False)},\n}});\n'
+            "console.log(image.id, image.url);\n",
+        },
+        {
+            "slug": "mcp",
+            "title": "AI agents (MCP)",
+            "intro": "pip install ./integrations/mcp gives imagior-mcp, a stdio MCP server with the tools "
+            "list_templates, get_template_schema, render_image, get_image and get_account. Add it to your "
+            "agent's MCP configuration (Claude Desktop, Cursor):",
+            "code": mcp_config,
+        },
+        {
+            "slug": "zapier",
+            "title": "Zapier",
+            "intro": "The app in integrations/zapier (zapier push from that folder): connect with your API key and "
+            "this base URL; the trigger Image Completed, the action Render Image (its fields come from the "
+            "template's elements) and the search Find Image.",
+            "code": f"API key:   YOUR_API_KEY\nBase URL:  {base}\nTemplate:  {template_id}",
+        },
+        {
+            "slug": "n8n",
+            "title": "n8n",
+            "intro": "The community node n8n-nodes-imagior in integrations/n8n: create Imagior API credentials, then "
+            "use the Imagior node (Render Image, Get Image) or the Imagior Trigger (image completed).",
+            "code": f"Credentials  API Key: YOUR_API_KEY   Base URL: {base}\nRender Image  Template: {template_id}\n"
+            f"              Modifications (JSON): {json.dumps(texts, ensure_ascii=False)}",
+        },
+        {
+            "slug": "make",
+            "title": "Make",
+            "intro": "No app needed: Make's HTTP › Make a request module with these settings (parse the response). "
+            "To start a scenario when an image is done, subscribe a Webhooks › Custom webhook URL on the "
+            "Webhooks page.",
+            "code": f"URL:      {base}/api/v1/images\nMethod:   POST\nHeaders:  Authorization: Bearer YOUR_API_KEY\n"
+            f"Body type: Raw, application/json\nBody:\n{body}",
+        },
+    ]
 
 
 def modifications_for(elements: list[dict]) -> list[dict]:

@@ -53,8 +53,9 @@ def card(alice):
 
 
 def code_blocks(response) -> list[str]:
-    """The text of every copyable code block, as a user would copy it."""
-    page = response.content.decode()
+    """The text of every copyable code block of the quick start, as a user would copy it
+    (the libraries and integrations section has its own, below)."""
+    page = re.sub(r'<section class="card" id="integrations".*?</section>', "", response.content.decode(), flags=re.S)
     return [html.unescape(text).strip() for text in re.findall(r'<code x-ref="source">(.*?)</code>', page, re.S)]
 
 
@@ -205,3 +206,19 @@ def test_the_signed_url_snippet_makes_a_url_the_server_renders(alice_client, ali
 def test_a_secret_is_the_base64_key_the_snippets_expect():
     # The snippets strip "whsec_" and base64-decode the rest, as webhooks.sign does.
     assert len(base64.b64decode(new_webhook_secret().removeprefix("whsec_"))) >= 24
+
+
+def integration_block(page: str, slug: str) -> str:
+    """The code a user copies from one entry of the libraries and integrations section."""
+    block = page.split(f'data-testid="integration-{slug}"', 1)[1]
+    return html.unescape(re.search(r'<code x-ref="source">(.*?)</code>', block, re.S).group(1))
+
+
+def test_it_shows_each_client_and_integration_with_the_users_template(alice_client, card):
+    page = alice_client.get("/dashboard/docs").content.decode()
+    for slug in ("python-client", "js-client", "zapier", "n8n", "make"):
+        assert card.public_id in integration_block(page, slug), slug
+    assert '"command": "imagior-mcp"' in integration_block(page, "mcp")
+    python = integration_block(page, "python-client")
+    compile(python, "python-client", "exec")
+    assert '"name": "headline"' in python and "band" not in python  # text only: runs as printed

@@ -136,6 +136,11 @@ def test_the_npm_tarball_installs_and_the_readme_examples_run_as_printed(demo, t
     # Every ```js block of the README runs against the server (```javascript ones are servers: not run).
     examples = re.findall(r"^```js\n(.*?)^```$", (PACKAGE / "README.md").read_text(), re.MULTILINE | re.DOTALL)
     assert len(examples) >= 5
+    # And docs/clients.md's JavaScript section: the page users copy from.
+    page = (PACKAGE.parent.parent / "docs" / "clients.md").read_text()
+    section = page.split("\n## JavaScript", 1)[1].split("\n## ", 1)[0]
+    examples += re.findall(r"^```js\n(.*?)^```$", section, re.MULTILINE | re.DOTALL)
+    assert len(examples) >= 6
     env = {**os.environ, "IMAGIOR_BASE_URL": demo.base_url, "IMAGIOR_API_KEY": demo.live_key}
     for number, example in enumerate(examples):
         (project / f"example{number}.mjs").write_text(example)

@@ -313,6 +313,11 @@ def test_the_readme_examples_work_as_printed(demo, live, tmp_path):
     readme = (PACKAGE / "README.md").read_text()
     examples = re.findall(r"```python\n(.*?)```", readme, re.S)
     assert len(examples) >= 8
+    # docs/clients.md's Python section too: the page users copy from.
+    page = (PACKAGE.parent.parent / "docs" / "clients.md").read_text()
+    section = page.split("\n## Python\n", 1)[1].split("\n## ", 1)[0]
+    examples += re.findall(r"```python\n(.*?)```", section, re.S)
+    assert len(examples) >= 10
     env = {
         **os.environ,
         "IMAGIOR_API_KEY": demo.live_key,

@@ -1,0 +1,78 @@
+"""The dashboard docs page's client snippets work as printed: logged in as the demo account over
+HTTP, the Python and JavaScript snippets are copied from the page and run against the service."""
+
+import html
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from templates_app.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+CLIENTS = Path(__file__).resolve().parents[2] / "clients"
+
+
+@pytest.fixture(scope="module")
+def docs_page(demo) -> str:
+    browser = requests.Session()
+    form = browser.get(f"{demo.base_url}/login", timeout=30)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
+    answer = browser.post(
+        f"{demo.base_url}/login",
+        data={"csrfmiddlewaretoken": token, "login": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        headers={"Referer": f"{demo.base_url}/login"},
+        timeout=30,
+    )
+    assert answer.url.endswith("/dashboard/"), answer.url
+    return browser.get(f"{demo.base_url}/dashboard/docs", timeout=30).text
+
+
+def snippet(page: str, slug: str) -> str:
+    block = page.split(f'data-testid="integration-{slug}"', 1)[1]
+    return html.unescape(re.search(r'<code x-ref="source">(.*?)</code>', block, re.S).group(1))
+
+
+def images_of(demo) -> set[str]:
+    answer = demo.server.session(demo.test_key).get(f"{demo.base_url}/api/v1/images?limit=100", timeout=30)
+    return {image["id"] for image in answer.json()["results"]}
+
+
+def run_as_printed(demo, command: list[str], cwd: Path, **env: str) -> str:
+    """Run a snippet with the two variables it asks for; returns the image id it printed."""
+    before = images_of(demo)
+    ran = subprocess.run(
+        command,
+        cwd=cwd,
+        env={**os.environ, "IMAGIOR_API_KEY": demo.test_key, "IMAGIOR_BASE_URL": demo.base_url, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr
+    image_id, url = ran.stdout.split()
+    assert image_id in images_of(demo) - before
+    assert requests.get(url, timeout=30).content.startswith(b"\x89PNG")
+    return image_id
+
+
+def test_the_python_client_snippet_renders_as_printed(demo, docs_page, tmp_path):
+    code = snippet(docs_page, "python-client")
+    assert "export IMAGIOR_API_KEY=" in code
+    (tmp_path / "render.py").write_text(code)
+    # Outside the repository's root, where `imagior` would be the server's package.
+    run_as_printed(demo, [sys.executable, "render.py"], tmp_path, PYTHONPATH=str(CLIENTS / "python" / "src"))
+
+
+def test_the_javascript_client_snippet_renders_as_printed(demo, docs_page, tmp_path):
+    code = snippet(docs_page, "js-client")
+    (tmp_path / "render.mjs").write_text(code)
+    # What `npm install ./clients/js` makes: node_modules/imagior (the package has no dependencies).
+    (tmp_path / "node_modules").mkdir()
+    (tmp_path / "node_modules" / "imagior").symlink_to(CLIENTS / "js")
+    run_as_printed(demo, ["node", "render.mjs"], tmp_path)
