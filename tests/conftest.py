@@ -149,6 +149,15 @@ def redis_url(tmp_path):
     process.wait(timeout=10)
 
 
+def statuses_in_one_window(url: str, headers: dict, count: int) -> list[int]:
+    """GET `url` `count` times, all inside one rate-limit minute (a window about to reset is waited out)."""
+    first = requests.get(url, headers=headers, timeout=30)
+    if int(first.headers["RateLimit-Reset"]) < 15:  # start a fresh window: no reset mid-test
+        time.sleep(int(first.headers["RateLimit-Reset"]) + 1)
+        first = requests.get(url, headers=headers, timeout=30)
+    return [first.status_code] + [requests.get(url, headers=headers, timeout=30).status_code for _ in range(count - 1)]
+
+
 def last_line(text: str) -> str:
     return text.strip().splitlines()[-1]
 

@@ -1,11 +1,8 @@
 """Rate limits hold across several gunicorn processes when the cache is shared (Redis)."""
 
-import time
-
 import pytest
-import requests
 
-from tests.conftest import last_line, running_server
+from tests.conftest import last_line, running_server, statuses_in_one_window
 
 pytestmark = pytest.mark.e2e
 
@@ -16,12 +13,7 @@ def test_three_gunicorn_processes_with_redis_admit_exactly_the_plans_requests(tm
         key = last_line(server.manage("create_api_key", "shared@example.com"))
         headers = {"Authorization": f"Bearer {key}", "Connection": "close"}  # new connections: spread the load
         url = f"{server.base_url}/api/v1/templates"
-        first = requests.get(url, headers=headers, timeout=30)
-        if int(first.headers["RateLimit-Reset"]) < 15:  # start a fresh window: no reset mid-test
-            time.sleep(int(first.headers["RateLimit-Reset"]) + 1)
-            first = requests.get(url, headers=headers, timeout=30)
-        statuses = [first.status_code] + [requests.get(url, headers=headers, timeout=30).status_code for _ in range(14)]
-        assert statuses == [200] * 10 + [429] * 5
+        assert statuses_in_one_window(url, headers, 15) == [200] * 10 + [429] * 5
         log = (tmp_path / "server.log").read_text()
         workers = {line.split("Booting worker with pid: ")[1] for line in log.splitlines() if "Booting worker" in line}
         assert len(workers) == 3
