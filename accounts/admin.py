@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from accounts.models import ApiKey, IdempotencyRecord, Membership, User, Workspace
+from accounts.models import ApiKey, AuditEvent, IdempotencyRecord, Membership, User, Workspace
 from lib.admin import AppendOnlyAdmin
 
 
@@ -50,8 +50,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected keys")
     def revoke_keys(self, request, queryset):
-        for key in queryset:
-            key.revoke()
+        for key in queryset.select_related("workspace"):
+            key.revoke(actor=request.user, request=request)
 
 
 class MembershipFormSet(BaseInlineFormSet):
@@ -114,6 +114,18 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(AppendOnlyAdmin):
+    """The audit log (docs/workspaces.md): append-only, here as on the dashboard's audit page."""
+
+    list_display = ["created_at", "workspace", "action", "target", "actor_email", "ip"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["workspace__public_id", "workspace__name", "actor_email", "action", "target"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    list_select_related = ["workspace"]
+    date_hierarchy = "created_at"
 
 
 # The admin's own login form has no rate limit and no second factor: send it
