@@ -7,7 +7,7 @@ rolls back leaves no event and an event never outlives a failed action.
 import ipaddress
 
 from accounts.client_ip import client_ip
-from accounts.models import AuditEvent, Workspace
+from accounts.models import AuditEvent, Workspace, personal_workspace
 
 
 def record(workspace: Workspace, actor, action: str, target: str, details: dict | None = None, request=None):
@@ -32,3 +32,9 @@ def _address(request) -> str | None:
         return str(ipaddress.ip_address(client_ip(request)))
     except ValueError:  # no address, or a proxy that wrote nonsense
         return None
+
+
+def record_for_owner(owner, actor, action: str, target: str, details: dict | None = None, request=None):
+    """`record` in the owner's personal workspace: money and webhooks still belong to a user
+    (docs/workspaces.md, phase 2 moves them); every such call site names this function."""
+    return record(personal_workspace(owner), actor, action, target, details, request)

@@ -408,7 +408,9 @@ class WebhookList(ListView):
     def post(self, request):
         params = WebhookInputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        subscription = webhooks.create_subscription(owner=request.user, mode=request.auth.mode, **params.validated_data)
+        subscription = webhooks.create_subscription(
+            owner=request.user, mode=request.auth.mode, request=request, **params.validated_data
+        )
         body = {**WebhookSerializer(subscription).data, "secret": subscription.secret}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -425,7 +427,7 @@ class WebhookDetail(GenericAPIView):
         return Response(WebhookSerializer(self._get(request, webhook_id)).data)
 
     def delete(self, request, webhook_id: str):
-        webhooks.delete_subscription(self._get(request, webhook_id))
+        webhooks.delete_subscription(self._get(request, webhook_id), request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _get(self, request, webhook_id: str) -> WebhookSubscription:
