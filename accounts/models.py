@@ -215,9 +215,12 @@ def personal_workspace(user) -> Workspace:
     (membership_one_personal_workspace_per_user), so a second maker's insert fails
     inside its savepoint and it reads the winner's."""
     lookup = {"memberships__user": user, "memberships__personal": True}
-    found = Workspace.objects.filter(**lookup).first()
-    if found is not None:
-        return found
+    # get(), not first(): first() sorts by the default ordering (a temporary B-tree on SQLite),
+    # where the partial unique index on memberships finds the one row.
+    try:
+        return Workspace.objects.get(**lookup)
+    except Workspace.DoesNotExist:
+        pass
     try:
         with transaction.atomic():
             workspace = Workspace.objects.create(name=personal_workspace_name(user.email), personal=True)
