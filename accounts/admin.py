@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
+from accounts import audit
 from accounts.models import ApiKey, AuditEvent, IdempotencyRecord, Membership, User, Workspace
 from lib.admin import AppendOnlyAdmin
 
@@ -86,6 +87,25 @@ class WorkspaceAdmin(admin.ModelAdmin):
     search_fields = ["name", "public_id", "memberships__user__email"]
     readonly_fields = ["public_id", "personal", "created_at"]
     inlines = [MembershipInline]
+
+    def save_formset(self, request, form, formset, change):
+        """Members added, removed or given another role here are audited like add_member's,
+        in the admin's transaction, with the staff user as the actor."""
+        old_roles = {f.instance.pk: f.initial.get("role") for f in formset.initial_forms}
+        super().save_formset(request, form, formset, change)
+        if formset.model is not Membership:
+            return
+        workspace = form.instance
+        for membership in formset.new_objects:
+            details = {"role": membership.role, "by": "admin"}
+            audit.record(workspace, request.user, "member.added", membership.user.email, details, request)
+        for membership, fields in formset.changed_objects:
+            if "role" in fields:
+                details = {"from": old_roles.get(membership.pk), "to": membership.role, "by": "admin"}
+                audit.record(workspace, request.user, "member.role_changed", membership.user.email, details, request)
+        for membership in formset.deleted_objects:
+            details = {"role": membership.role, "by": "admin"}
+            audit.record(workspace, request.user, "member.removed", membership.user.email, details, request)
 
 
 @admin.register(Membership)

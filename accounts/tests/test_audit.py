@@ -209,3 +209,39 @@ def test_create_api_key_refuses_a_workspace_the_user_may_not_manage(alice, bob):
 
 def test_a_user_keeps_no_events_of_others(alice, bob, alice_key, bob_key):
     assert [e.target for e in events_of(bob)] == [bob_key[0].public_id]
+
+
+# --- members in the admin --------------------------------------------------------------------
+
+
+def test_members_added_changed_and_removed_in_the_admin_are_audited(staff_client, alice, bob):
+    workspace = personal_workspace(alice)
+    owner = Membership.objects.get(workspace=workspace, user=alice)
+    url = reverse("admin:accounts_workspace_change", args=[workspace.pk])
+    rows = [("0", owner.pk, alice.pk, "owner", False)]
+
+    def post(rows, total_initial: int):
+        data = {"name": workspace.name, "memberships-TOTAL_FORMS": str(len(rows))}
+        data["memberships-INITIAL_FORMS"] = str(total_initial)
+        for index, pk, user, role, delete in rows:
+            data.update({f"memberships-{index}-workspace": workspace.pk, f"memberships-{index}-user": user})
+            data[f"memberships-{index}-role"] = role
+            if pk:
+                data[f"memberships-{index}-id"] = pk
+            if delete:
+                data[f"memberships-{index}-DELETE"] = "on"
+        response = staff_client.post(url, data)
+        assert response.status_code == 302, response.content.decode()[:2000]
+
+    post([*rows, ("1", None, bob.pk, "member", False)], 1)
+    bobs = Membership.objects.get(workspace=workspace, user=bob)
+    post([*rows, ("1", bobs.pk, bob.pk, "admin", False)], 2)
+    post([*rows, ("1", bobs.pk, bob.pk, "admin", True)], 2)
+    events = AuditEvent.objects.filter(workspace=workspace).order_by("id")
+    assert [(e.action, e.target, e.actor_email) for e in events] == [
+        ("member.added", "bob@example.com", "staff@example.com"),
+        ("member.role_changed", "bob@example.com", "staff@example.com"),
+        ("member.removed", "bob@example.com", "staff@example.com"),
+    ]
+    assert events[1].details == {"from": "member", "to": "admin", "by": "admin"}
+    assert not Membership.objects.filter(user=bob, workspace=workspace).exists()
