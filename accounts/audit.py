@@ -36,5 +36,6 @@ def _address(request) -> str | None:
 
 def record_for_owner(owner, actor, action: str, target: str, details: dict | None = None, request=None):
     """`record` in the owner's personal workspace: money and webhooks still belong to a user
-    (docs/workspaces.md, phase 2 moves them); every such call site names this function."""
+    (docs/workspaces.md, phase 2 moves them). billing/ledger.py and billing/plans.py call
+    personal_workspace themselves, as their events name that workspace as the target."""
     return record(personal_workspace(owner), actor, action, target, details, request)
