@@ -4,7 +4,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
-from accounts.models import ApiKey, IdempotencyRecord, Membership, User, Workspace
+from accounts import audit
+from accounts.models import ApiKey, AuditEvent, IdempotencyRecord, Membership, User, Workspace
 from lib.admin import AppendOnlyAdmin
 
 
@@ -50,8 +51,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected keys")
     def revoke_keys(self, request, queryset):
-        for key in queryset:
-            key.revoke()
+        for key in queryset.select_related("workspace"):
+            key.revoke(actor=request.user, request=request)
 
 
 class MembershipFormSet(BaseInlineFormSet):
@@ -87,6 +88,25 @@ class WorkspaceAdmin(admin.ModelAdmin):
     readonly_fields = ["public_id", "personal", "created_at"]
     inlines = [MembershipInline]
 
+    def save_formset(self, request, form, formset, change):
+        """Members added, removed or given another role here are audited like add_member's,
+        in the admin's transaction, with the staff user as the actor."""
+        old_roles = {f.instance.pk: f.initial.get("role") for f in formset.initial_forms}
+        super().save_formset(request, form, formset, change)
+        if formset.model is not Membership:
+            return
+        workspace = form.instance
+        for membership in formset.new_objects:
+            details = {"role": membership.role, "by": "admin"}
+            audit.record(workspace, request.user, "member.added", membership.user.email, details, request)
+        for membership, fields in formset.changed_objects:
+            if "role" in fields:
+                details = {"from": old_roles.get(membership.pk), "to": membership.role, "by": "admin"}
+                audit.record(workspace, request.user, "member.role_changed", membership.user.email, details, request)
+        for membership in formset.deleted_objects:
+            details = {"role": membership.role, "by": "admin"}
+            audit.record(workspace, request.user, "member.removed", membership.user.email, details, request)
+
 
 @admin.register(Membership)
 class MembershipAdmin(AppendOnlyAdmin):
@@ -114,6 +134,18 @@ class IdempotencyRecordAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(AppendOnlyAdmin):
+    """The audit log (docs/workspaces.md): append-only, here as on the dashboard's audit page."""
+
+    list_display = ["created_at", "workspace", "action", "target", "actor_email", "ip"]
+    list_filter = ["action", "created_at"]
+    search_fields = ["workspace__public_id", "workspace__name", "actor_email", "action", "target"]
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    list_select_related = ["workspace"]
+    date_hierarchy = "created_at"
 
 
 # The admin's own login form has no rate limit and no second factor: send it

@@ -169,6 +169,35 @@ class Membership(models.Model):
         return f"{self.user} in {self.workspace} ({self.role})"
 
 
+class AuditEvent(models.Model):
+    """One action on money, keys, members or webhooks in a workspace (docs/workspaces.md, "Audit log").
+
+    Append-only: written by `accounts.audit.record` in the action's own transaction; a
+    trigger refuses every UPDATE but the one deleting a user makes (actor set to NULL).
+    Deleting the workspace deletes its log."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audit_events")
+    # Who acted: NULL for the system (Stripe, the renewal, a command), and once the user is
+    # deleted; `actor_email` keeps the address they had then.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_email = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=40)  # a dotted name: key.created, credits.granted, …
+    target = models.CharField(max_length=254, blank=True)  # the public id acted on (a member: their e-mail)
+    details = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        # The audit page lists one workspace's events, newest first.
+        indexes = [models.Index(fields=["workspace", "-created_at", "-id"], name="auditevent_workspace_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target} by {self.actor_email or self.details.get('by') or 'system'}"
+
+
 def personal_workspace_name(email: str) -> str:
     """The name of a personal workspace: "Ada Lovelace's workspace" for ada.lovelace@…, else "Personal"."""
     local = (email or "").split("@", 1)[0].split("+", 1)[0]
@@ -186,9 +215,12 @@ def personal_workspace(user) -> Workspace:
     (membership_one_personal_workspace_per_user), so a second maker's insert fails
     inside its savepoint and it reads the winner's."""
     lookup = {"memberships__user": user, "memberships__personal": True}
-    found = Workspace.objects.filter(**lookup).first()
-    if found is not None:
-        return found
+    # get(), not first(): first() sorts by the default ordering (a temporary B-tree on SQLite),
+    # where the partial unique index on memberships finds the one row.
+    try:
+        return Workspace.objects.get(**lookup)
+    except Workspace.DoesNotExist:
+        pass
     try:
         with transaction.atomic():
             workspace = Workspace.objects.create(name=personal_workspace_name(user.email), personal=True)
@@ -301,7 +333,22 @@ class ApiKey(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(
+    def issue(cls, user, *, workspace: Workspace | None = None, request=None, **settings) -> tuple["ApiKey", str]:
+        """Create a key and return it with its full text, which is never stored.
+
+        The key belongs to `workspace` (whose owner or admin the user must be), by
+        default the user's personal one. `settings`: name, mode, allowed_ips,
+        allowed_domains, scopes, allowed_templates, expires_at. The user is the actor of
+        its `key.created` audit event, written with it (`request` gives the client IP)."""
+        from accounts import audit  # audit imports this module
+
+        with transaction.atomic():
+            key, raw = cls._create(user, workspace=workspace, **settings)
+            audit.record(key.workspace, user, "key.created", key.public_id, key.audit_details(), request)
+        return key, raw
+
+    @classmethod
+    def _create(
         cls,
         user,
         *,
@@ -314,10 +361,6 @@ class ApiKey(models.Model):
         expires_at=None,
         workspace: Workspace | None = None,
     ) -> tuple["ApiKey", str]:
-        """Create a key and return it with its full text, which is never stored.
-
-        The key belongs to `workspace` (whose owner or admin the user must be), by
-        default the user's personal one."""
         if workspace is None:
             workspace = personal_workspace(user)
         else:
@@ -354,24 +397,34 @@ class ApiKey(models.Model):
             )
         return key, raw
 
-    def roll(self, *, grace: timedelta) -> tuple["ApiKey", str]:
+    def audit_details(self) -> dict:
+        return {"name": self.name, "mode": self.mode, "prefix": self.prefix}
+
+    def roll(self, *, grace: timedelta, actor=None, request=None) -> tuple["ApiKey", str]:
         """A new key with this one's settings; this one keeps working for `grace` (none: revoked now).
 
         With a grace period both count as active until it ends, so an account at the key
-        cap rolls without one (ValidationError otherwise)."""
-        if grace <= timedelta(0):
-            with transaction.atomic():
-                self.revoke()
-                return self._successor()
-        new, raw = self._successor()
-        ends = timezone.now() + grace
-        if self.expires_at is None or self.expires_at > ends:
-            self.expires_at = ends
-            self.save(update_fields=["expires_at"])
+        cap rolls without one (ValidationError otherwise). One `key.rolled` audit event
+        (by `actor`, default the key's user) names both keys."""
+        from accounts import audit  # audit imports this module
+
+        with transaction.atomic():
+            if grace <= timedelta(0):
+                self._revoke_now()
+                new, raw = self._successor()
+            else:
+                new, raw = self._successor()
+                ends = timezone.now() + grace
+                if self.expires_at is None or self.expires_at > ends:
+                    self.expires_at = ends
+                    self.save(update_fields=["expires_at"])
+            details = {**self.audit_details(), "new_key": new.public_id, "grace_seconds": int(grace.total_seconds())}
+            audit.record(self.workspace, actor or self.user, "key.rolled", self.public_id, details, request)
         return new, raw
 
     def _successor(self) -> tuple["ApiKey", str]:
-        return ApiKey.issue(
+        # _create, not issue: the roll's own event names the new key.
+        return ApiKey._create(
             self.user,
             workspace=self.workspace,
             name=self.name,
@@ -410,10 +463,25 @@ class ApiKey(models.Model):
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
 
-    def revoke(self) -> None:
-        if self.revoked_at is None:
-            self.revoked_at = timezone.now()
-            self.save(update_fields=["revoked_at"])
+    def revoke(self, *, actor=None, request=None) -> None:
+        """Stop the key now; a `key.revoked` audit event by `actor` (default the key's user), once."""
+        from accounts import audit  # audit imports this module
+
+        with transaction.atomic():
+            if self._revoke_now():
+                audit.record(
+                    self.workspace, actor or self.user, "key.revoked", self.public_id, self.audit_details(), request
+                )
+
+    def _revoke_now(self) -> bool:
+        # Conditional, so two revokes at once write one event.
+        if self.revoked_at is not None:
+            return False
+        now = timezone.now()
+        if not ApiKey.objects.filter(pk=self.pk, revoked_at__isnull=True).update(revoked_at=now):
+            return False
+        self.revoked_at = now
+        return True
 
     def touch(self) -> None:
         """Record use, writing at most once per API_KEY_LAST_USED_RESOLUTION seconds."""

@@ -406,6 +406,7 @@ class WebhookList(ListView):
             owner=request.user,
             mode=request.auth.mode,
             templates=request.auth.allowed_templates,
+            request=request,
             **params.validated_data,
         )
         return Response(WebhookCreatedSerializer(subscription).data, status=status.HTTP_201_CREATED)
@@ -423,7 +424,7 @@ class WebhookDetail(GenericAPIView):
         return Response(WebhookSerializer(self._get(request, webhook_id)).data)
 
     def delete(self, request, webhook_id: str):
-        webhooks.delete_subscription(self._get(request, webhook_id))
+        webhooks.delete_subscription(self._get(request, webhook_id), request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _get(self, request, webhook_id: str) -> WebhookSubscription:

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 
+from accounts import audit
 from billing import ledger, payments
 from billing.models import (
     BillingAccount,
@@ -98,6 +99,16 @@ class BillingAccountAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def save_model(self, request, obj, form, change):
+        """An edited plan or period is a change to money: audited with the save (the admin's transaction)."""
+        if change and form.changed_data:
+            before = BillingAccount.objects.select_related("plan", "pending_plan").get(pk=obj.pk)
+            details = {
+                name: [str(getattr(before, name) or ""), str(getattr(obj, name) or "")] for name in form.changed_data
+            }
+            audit.record_for_owner(obj.user, request.user, "billing.edited", "", details, request)
+        super().save_model(request, obj, form, change)
+
     @admin.action(description="Grant credits (amount and reason above)")
     def grant_credits(self, request, queryset):
         amount = request.POST.get("credits", "").strip()
@@ -116,6 +127,8 @@ class BillingAccountAdmin(admin.ModelAdmin):
                     kind=LedgerEntry.Kind.ADJUSTMENT,
                     reason=reason,
                     created_by=f"admin:{request.user.email}",
+                    actor=request.user,
+                    request=request,
                 )
                 done += 1
             except ledger.NegativeBalance:
@@ -178,7 +191,9 @@ class PaymentAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{payment.public_id}: only pending manual payments.", messages.WARNING)
                 continue
             try:
-                if payments.complete_payment(payment, by=f"admin:{request.user.email}"):
+                if payments.complete_payment(
+                    payment, by=f"admin:{request.user.email}", actor=request.user, request=request
+                ):
                     done += 1
             except payments.PaymentNotApplicable as exc:
                 self.message_user(request, str(exc), messages.ERROR)

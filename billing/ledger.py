@@ -19,6 +19,8 @@ from django.db.models import F, Sum
 from django.db.models.functions import Least
 from django.utils import timezone
 
+from accounts import audit
+from accounts.models import personal_workspace
 from billing import usage as usage_rollups
 from billing.models import BillingAccount, LedgerEntry, Plan, UsageDay
 
@@ -211,12 +213,20 @@ def refund_credits(
 
 
 def adjust_credits(
-    user, *, amount: int, kind: str = LedgerEntry.Kind.GRANT, reason: str = "", created_by: str = ""
+    user,
+    *,
+    amount: int,
+    kind: str = LedgerEntry.Kind.GRANT,
+    reason: str = "",
+    created_by: str = "",
+    actor=None,
+    request=None,
 ) -> int:
     """Add (or, negative, remove) credits through the ledger; returns the new balance.
 
     Granted credits carry over from period to period, like purchased ones.
-    Raises NegativeBalance when removing more than the balance holds.
+    Raises NegativeBalance when removing more than the balance holds. Writes a
+    credits.granted (or credits.removed) audit event by `actor` (None: `created_by`).
     """
     account = open_account(user)
     with transaction.atomic():
@@ -228,18 +238,28 @@ def adjust_credits(
             reason=reason,
             created_by=created_by,
         )
+        _audit_credits(user, "credits.granted" if amount > 0 else "credits.removed", entry, actor, request)
     return entry.balance_after
 
 
-def set_balance(user, *, balance: int, reason: str = "", created_by: str = "") -> int:
-    """Bring the balance to exactly `balance` with one adjustment row."""
+def _audit_credits(user, action: str, entry: LedgerEntry, actor, request) -> None:
+    details = {"amount": entry.amount, "balance_after": entry.balance_after, "kind": entry.kind, "reason": entry.reason}
+    if entry.created_by:
+        details["by"] = entry.created_by
+    # The balance is the user's until phase 2 moves it: its workspace is the target.
+    workspace = personal_workspace(user)
+    audit.record(workspace, actor, action, workspace.public_id, details, request)
+
+
+def set_balance(user, *, balance: int, reason: str = "", created_by: str = "", actor=None) -> int:
+    """Bring the balance to exactly `balance` with one adjustment row (and a credits.set audit event)."""
     if balance < 0:
         raise NegativeBalance
     account = open_account(user)
     with transaction.atomic():
         current = BillingAccount.objects.values_list("balance", flat=True).get(pk=account.pk)
         if balance != current:
-            _apply(
+            entry = _apply(
                 account,
                 balance - current,
                 kind=LedgerEntry.Kind.ADJUSTMENT,
@@ -247,6 +267,7 @@ def set_balance(user, *, balance: int, reason: str = "", created_by: str = "") -
                 reason=reason,
                 created_by=created_by,
             )
+            _audit_credits(user, "credits.set", entry, actor, None)
     return balance
 
 

@@ -212,6 +212,19 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return f"{self.public_id} {self.kind} {self.status}"
 
+    def audit_details(self) -> dict:
+        """What the audit log's payment.completed event says about it."""
+        details = {"kind": self.kind, "provider": self.provider, "amount_cents": self.amount_cents}
+        if self.pack_id:
+            details.update(pack=self.pack.slug, credits=self.pack.credits)
+        if self.plan_id:
+            details["plan"] = self.plan.slug
+        if self.from_plan_id:
+            details["from_plan"] = self.from_plan.slug
+        if self.completed_by:
+            details["by"] = self.completed_by
+        return details
+
     @property
     def is_upgrade(self) -> bool:
         return self.from_plan_id is not None

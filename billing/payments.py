@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import audit
 from billing import ledger, plans, stripe_billing
 from billing.models import BillingAccount, CreditPack, LedgerEntry, Payment, Plan
 
@@ -250,8 +251,13 @@ def _quote_stripe_plan(account: BillingAccount, plan: Plan, now: datetime, prora
     )
 
 
-def confirm(user, quote: Quote, *, success_url: str = "", cancel_url: str = "") -> Checkout:
-    """Carry out a quote the user confirmed: start its payment, or make a change that needs none."""
+def confirm(
+    user, quote: Quote, *, success_url: str = "", cancel_url: str = "", actor=None, by: str = "", request=None
+) -> Checkout:
+    """Carry out a quote the user confirmed: start its payment, or make a change that needs none.
+
+    `actor`, `by` and `request` go to the audit event of a change made here (plan.scheduled)."""
+    who = {"actor": actor, "by": by, "request": request}
     if quote.action == Action.NOTHING:
         raise PaymentError(f"You are on the {quote.plan.name} plan already.")
     if quote.provider is None and quote.needs_payment:
@@ -261,11 +267,11 @@ def confirm(user, quote: Quote, *, success_url: str = "", cancel_url: str = "") 
     cancel_url = cancel_url or settings.PUBLIC_BASE_URL + "/dashboard/billing?cancelled=1"
     try:
         if quote.provider == "stripe":
-            return _confirm_stripe(account, quote, success_url=success_url, cancel_url=cancel_url)
+            return _confirm_stripe(account, quote, success_url=success_url, cancel_url=cancel_url, who=who)
     except stripe_billing.StripeUnavailable as exc:
         raise PaymentError(str(exc)) from exc
     if not quote.needs_payment:
-        plans.schedule_plan(user, plan=quote.plan)
+        plans.schedule_plan(user, plan=quote.plan, **who)
         return Checkout(payment=None, redirect_url=None)
     return Checkout(payment=_pending_payment(account, quote), redirect_url=None)
 
@@ -282,7 +288,7 @@ def _pending_payment(account: BillingAccount, quote: Quote) -> Payment:
     )
 
 
-def _confirm_stripe(account: BillingAccount, quote: Quote, *, success_url: str, cancel_url: str) -> Checkout:
+def _confirm_stripe(account: BillingAccount, quote: Quote, *, success_url: str, cancel_url: str, who: dict) -> Checkout:
     if quote.action == Action.PACK:
         payment = _pending_payment(account, quote)
         url = stripe_billing.checkout_pack(payment, success_url=success_url, cancel_url=cancel_url)
@@ -295,12 +301,13 @@ def _confirm_stripe(account: BillingAccount, quote: Quote, *, success_url: str, 
         return Checkout(payment=None if payment is None else payment, redirect_url=None)
     # Downgrades, cancelling and keeping the plan take effect at the period's end, at Stripe and here.
     stripe_billing.schedule_change(account, quote.plan)
-    plans.schedule_plan(account.user, plan=quote.plan)
+    plans.schedule_plan(account.user, plan=quote.plan, **who)
     return Checkout(payment=None, redirect_url=None)
 
 
-def complete_payment(payment: Payment, *, by: str, now: datetime | None = None) -> bool:
-    """Grant what `payment` paid for, once; `by` says who marked it paid (audited in the ledger).
+def complete_payment(payment: Payment, *, by: str, now: datetime | None = None, actor=None, request=None) -> bool:
+    """Grant what `payment` paid for, once; `by` says who marked it paid (in the ledger and in
+    the payment.completed audit event, whose actor is `actor`, a staff user, when there is one).
 
     Returns False when it was completed (or cancelled) already. Raises
     PaymentNotApplicable, changing nothing, for an upgrade whose period is over.
@@ -314,6 +321,9 @@ def complete_payment(payment: Payment, *, by: str, now: datetime | None = None) 
             return False
         payment = Payment.objects.select_related("plan", "pack", "from_plan").get(pk=payment.pk)
         account = plans.lock_account(payment.account_id)
+        audit.record_for_owner(
+            account.user, actor, "payment.completed", payment.public_id, payment.audit_details(), request
+        )
         if payment.kind == Payment.Kind.PACK:
             ledger.add_carryover_credits(
                 account,

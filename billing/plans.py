@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import audit
+from accounts.models import personal_workspace
 from billing import ledger
 from billing.models import BillingAccount, LedgerEntry, Payment, Plan, Subscription
 
@@ -40,29 +42,53 @@ def is_upgrade(current: Plan, target: Plan) -> bool:
     return target.monthly_credits > current.monthly_credits
 
 
-def schedule_plan(user, *, plan: Plan) -> BillingAccount:
+def schedule_plan(user, *, plan: Plan, actor=None, by: str = "", request=None) -> BillingAccount:
     """Record the plan the account moves to when this period ends (no payment needed).
 
     Choosing the current plan cancels a scheduled change. A paid plan scheduled
     this way still needs a payment for that period, or the renewal gives Free.
+    A change writes a plan.scheduled audit event by `actor` (None: `by`).
     """
     account = ledger.open_account(user)
     with transaction.atomic():
         account = lock_account(account.pk)
-        account.pending_plan = None if plan.pk == account.plan_id else plan
+        pending = None if plan.pk == account.plan_id else plan
+        if pending != account.pending_plan:
+            audit_plan(account, "plan.scheduled", pending=pending, actor=actor, by=by, request=request)
+        account.pending_plan = pending
         account.save(update_fields=["pending_plan"])
     return account
 
 
-def set_plan(user, *, plan: Plan) -> BillingAccount:
+def audit_plan(
+    account: BillingAccount, action: str, *, plan: Plan | None = None, pending: Plan | None = None, **who
+) -> None:
+    """A plan.changed (to `plan`) or plan.scheduled (`pending` next, None: no change) audit event.
+    `who`: actor, by (a system's name when there is no actor), request."""
+    details = {"from": account.plan.slug}
+    if action == "plan.changed":
+        details["to"] = plan.slug
+    else:
+        details["next"] = pending.slug if pending else None
+    if who.get("by"):
+        details["by"] = who["by"]
+    workspace = personal_workspace(account.user)
+    audit.record(workspace, who.get("actor"), action, workspace.public_id, details, who.get("request"))
+
+
+def set_plan(user, *, plan: Plan, actor=None, by: str = "") -> BillingAccount:
     """Put the account on `plan` now without moving credits or payments (admin and command use).
 
     A paid plan set this way lasts until the period ends: the renewal needs a payment.
+    A change writes a plan.changed audit event.
     """
     account = ledger.open_account(user, plan=plan)
     if account.plan_id != plan.pk or account.pending_plan_id:
-        account.plan, account.pending_plan = plan, None
-        account.save(update_fields=["plan", "pending_plan"])
+        with transaction.atomic():
+            if account.plan_id != plan.pk:
+                audit_plan(account, "plan.changed", plan=plan, actor=actor, by=by)
+            account.plan, account.pending_plan = plan, None
+            account.save(update_fields=["plan", "pending_plan"])
     return account
 
 
@@ -144,6 +170,8 @@ def renew_period(account_id: int, *, now: datetime) -> bool:
         else:
             wanted = account.pending_plan or account.plan
             plan, reference = (wanted if not wanted.is_paid else Plan.default()), ""
+        if plan.pk != account.plan_id:
+            audit_plan(account, "plan.changed", plan=plan, by="renewal")
         account.plan, account.pending_plan = plan, None
         account.period_started_at = start
         account.period_ends_at = ledger.add_months(account.period_anchor, index + 1)

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import audit
 from billing import plans
 from billing.models import BillingAccount, Payment, Plan, StripeEvent, Subscription
 
@@ -376,6 +377,7 @@ def record_invoice(invoice: dict, *, account: BillingAccount) -> Payment | None:
             completed_by="stripe",
             receipt_url=invoice.get("hosted_invoice_url") or "",
         )
+        # The payment row is saved below in every branch that keeps it; its event goes with it.
         if invoice.get("billing_reason") == "subscription_update":
             charged = [line for line in lines if _is_proration(line) and line.get("amount", 0) > 0]
             target = plan_for_price(_line_price(charged[-1])) if charged else None
@@ -384,9 +386,11 @@ def record_invoice(invoice: dict, *, account: BillingAccount) -> Payment | None:
             if target and plans.in_paid_period(account, now) and plans.is_upgrade(account.plan, target):
                 payment.from_plan = account.plan
                 payment.save()
+                _audit_payment(account, payment)
                 plans.apply_upgrade(account, payment, created_by="stripe")
             else:
                 payment.save()  # an old upgrade (its period is over or was replaced): a receipt only
+                _audit_payment(account, payment)
             return payment
         periodic = [line for line in lines if not _is_proration(line)] or lines
         if not periodic:
@@ -399,11 +403,16 @@ def record_invoice(invoice: dict, *, account: BillingAccount) -> Payment | None:
         payment.plan = plan
         payment.period_start, payment.period_end = at(line["period"]["start"]), at(line["period"]["end"])
         payment.save()
+        _audit_payment(account, payment)
         if subscription.paid_until and payment.period_end <= subscription.paid_until:
             return payment  # an older period of this subscription than one paid: out of order, a receipt only
         plans.start_paid_period(account, payment, created_by="stripe")
         Subscription.objects.filter(pk=subscription.pk).update(plan=plan, paid_until=payment.period_end)
         return payment
+
+
+def _audit_payment(account: BillingAccount, payment: Payment) -> None:
+    audit.record_for_owner(account.user, None, "payment.completed", payment.public_id, payment.audit_details())
 
 
 def on_payment_failed(invoice: dict, event: dict) -> None:
@@ -443,11 +452,14 @@ def on_subscription_changed(sub: dict, event: dict) -> None:
     with transaction.atomic():
         account = plans.lock_account(account.pk)
         if not row.renews:
-            account.pending_plan = Plan.default() if account.plan.is_paid else None
+            pending = Plan.default() if account.plan.is_paid else None
         elif row.plan and row.plan.pk != account.plan_id and not plans.is_upgrade(account.plan, row.plan):
-            account.pending_plan = row.plan
+            pending = row.plan
         else:
-            account.pending_plan = None
+            pending = None
+        if pending != account.pending_plan:  # changed in Stripe's portal, or by our own schedule_change
+            plans.audit_plan(account, "plan.scheduled", pending=pending, by="stripe")
+        account.pending_plan = pending
         account.save(update_fields=["pending_plan"])
     _renew_if_due(sub["id"])
 

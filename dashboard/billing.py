@@ -106,7 +106,7 @@ def _confirm_or_do(request, quote: payments.Quote, *, target: dict):
         messages.error(request, "What this change costs has changed since the page was shown: check it again.")
         return render(request, "dashboard/confirm.html", context, status=409)
     try:
-        checkout = payments.confirm(request.user, quote, **_return_urls(request))
+        checkout = payments.confirm(request.user, quote, actor=request.user, request=request, **_return_urls(request))
     except payments.PaymentError as exc:
         messages.error(request, str(exc))
         return redirect("dash-billing")

@@ -76,6 +76,7 @@ def keys(request):
                 scopes=form.cleaned_data["scopes"],
                 allowed_templates=form.cleaned_data["allowed_templates"],
                 expires_at=None if days is None else timezone.now() + timedelta(days=days),
+                request=request,
             )
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
@@ -97,7 +98,7 @@ def keys(request):
 @login_required
 def revoke_key(request, key_id: str):
     key = _get_key_for(request.user, key_id)
-    key.revoke()
+    key.revoke(actor=request.user, request=request)
     messages.success(request, f"The key “{key.name}” ({key.prefix}…) is revoked: requests with it now get 401.")
     return redirect("dash-keys")
 
@@ -112,7 +113,7 @@ def roll_key(request, key_id: str):
         messages.error(request, "Only a working key can be rolled, with one of the offered grace periods.")
         return redirect("dash-keys")
     try:
-        new, raw = key.roll(grace=form.cleaned_data["grace"])
+        new, raw = key.roll(grace=form.cleaned_data["grace"], actor=request.user, request=request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages) + " Or roll it with no grace period.")
         return redirect("dash-keys")

@@ -239,6 +239,7 @@ def webhook_list(request):
                 url=form.cleaned_data["url"],
                 events=form.cleaned_data["events"],
                 mode=form.cleaned_data["mode"],
+                request=request,
             )
         except InvalidInput as exc:
             for error in exc.errors:
@@ -269,7 +270,7 @@ def webhook_list(request):
 @login_required
 def webhook_delete(request, webhook_id: str):
     subscription = webhooks.get_subscription_for(request.user, webhook_id)
-    cancelled = webhooks.delete_subscription(subscription)
+    cancelled = webhooks.delete_subscription(subscription, actor=request.user, request=request)
     note = f" {cancelled} pending deliveries were cancelled." if cancelled else ""
     messages.success(request, f"Deliveries to {subscription.url} are stopped.{note}")
     return redirect("dash-webhooks")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dashboard import billing, designer, docs, keys, pages
+from dashboard import audit, billing, designer, docs, keys, pages
 
 urlpatterns = [
     # Overview, gallery, images, usage, webhooks
@@ -44,6 +44,8 @@ urlpatterns = [
     path("dashboard/billing/credits", billing.buy_pack, name="dash-billing-pack"),
     path("dashboard/billing/portal", billing.billing_portal, name="dash-billing-portal"),
     path("dashboard/billing/payments/<str:public_id>", billing.payment_receipt, name="dash-billing-payment"),
+    # The workspace's audit log (owners and admins)
+    path("dashboard/audit", audit.audit_log, name="dash-audit"),
     # Docs: a quick start filled with the user's own ids
     path("dashboard/docs", docs.quick_start, name="dash-docs"),
 ]

@@ -30,7 +30,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import ApiKey, IdempotencyRecord, Membership, User, Workspace
+from accounts.models import ApiKey, AuditEvent, IdempotencyRecord, Membership, User, Workspace
 from billing import ledger, usage
 from billing.models import BillingAccount, CreditPack, LedgerEntry, Payment, RequestLog, UsageDay
 from templates_app.models import DesignTemplate, Image, UserFont
@@ -43,6 +43,7 @@ BIG_TABLES = {
         User,
         Workspace,
         Membership,
+        AuditEvent,
         ApiKey,
         IdempotencyRecord,
         BillingAccount,
@@ -98,6 +99,8 @@ DASHBOARD_PAGES = [
     "/dashboard/billing",
     "/dashboard/billing?page=2",
     "/dashboard/billing/payments/{payment}",
+    "/dashboard/audit",
+    "/dashboard/audit?page=2",
 ]
 
 

@@ -33,6 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
+from accounts import audit
 from accounts.models import new_webhook_secret
 from lib import fetch
 from lib.errors import InvalidInput
@@ -78,10 +79,19 @@ def get_delivery_for(owner, message_id: str) -> WebhookDelivery:
 
 
 def create_subscription(
-    *, owner, url: str, events: list[str], mode: str = "live", templates: list[str] = ()
+    *,
+    owner,
+    url: str,
+    events: list[str],
+    mode: str = "live",
+    templates: list[str] = (),
+    actor=None,
+    request=None,
 ) -> WebhookSubscription:
     """Subscribe `url` to `events` of `mode` (the creating key's), about images of `templates` only when
-    given (the creating key's allow-list); the secret is shown to the caller once."""
+    given (the creating key's allow-list); the secret is shown to the caller once.
+
+    Writes a webhook.created audit event by `actor` (default the owner) with it."""
     errors = []
     if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")) or len(url) > 2000:
         errors.append(
@@ -102,14 +112,23 @@ def create_subscription(
         )
     if errors:
         raise InvalidInput(errors)
-    return WebhookSubscription.objects.create(
-        owner=owner,
-        url=url,
-        events=sorted(set(events)),
-        mode=mode,
-        templates=list(templates),
-        secret=new_webhook_secret(),
-    )
+    with transaction.atomic():
+        subscription = WebhookSubscription.objects.create(
+            owner=owner,
+            url=url,
+            events=sorted(set(events)),
+            mode=mode,
+            templates=list(templates),
+            secret=new_webhook_secret(),
+        )
+        audit.record_for_owner(
+            owner, actor or owner, "webhook.created", subscription.public_id, _audit_details(subscription), request
+        )
+    return subscription
+
+
+def _audit_details(subscription: WebhookSubscription) -> dict:
+    return {"url": subscription.url, "events": subscription.events, "mode": subscription.mode}
 
 
 def _cancel_pending(subscription: WebhookSubscription) -> int:
@@ -118,11 +137,16 @@ def _cancel_pending(subscription: WebhookSubscription) -> int:
     )
 
 
-def delete_subscription(subscription: WebhookSubscription) -> int:
-    """Unsubscribe: its pending deliveries are cancelled, never sent. Returns how many were cancelled."""
+def delete_subscription(subscription: WebhookSubscription, *, actor=None, request=None) -> int:
+    """Unsubscribe: its pending deliveries are cancelled, never sent. Returns how many were cancelled.
+
+    Writes a webhook.deleted audit event by `actor` (default the owner) with it."""
     with transaction.atomic():
+        public_id, owner = subscription.public_id, subscription.owner
         cancelled = _cancel_pending(subscription)
         subscription.delete()
+        details = {**_audit_details(subscription), "cancelled_deliveries": cancelled}
+        audit.record_for_owner(owner, actor or owner, "webhook.deleted", public_id, details, request)
     return cancelled
 
 

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from accounts.models import ApiKey, User
+from accounts.models import ApiKey, User, Workspace
 
 
 def _split(value: str | None) -> list[str]:
@@ -17,6 +17,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("email")
         parser.add_argument("--name", default="Default key")
+        parser.add_argument(
+            "--workspace", help="wsp_… id of a workspace the user owns or administers (default: their personal one)"
+        )
         parser.add_argument("--test", action="store_true", help="a sandbox key: free, watermarked renders")
         parser.add_argument("--allowed-ips", help="comma-separated IPs or CIDR ranges")
         parser.add_argument("--allowed-domains", help="comma-separated host names")
@@ -33,6 +36,11 @@ class Command(BaseCommand):
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
             raise CommandError(f"No account with e-mail {email}.")
+        workspace = None
+        if options["workspace"]:
+            workspace = Workspace.objects.filter(public_id=options["workspace"]).first()
+            if workspace is None:
+                raise CommandError(f"No workspace {options['workspace']}.")
         try:
             key, raw = ApiKey.issue(
                 user,
@@ -43,8 +51,12 @@ class Command(BaseCommand):
                 scopes=_split(options["scopes"]),
                 allowed_templates=_split(options["templates"]),
                 expires_at=None if expires_in_days is None else timezone.now() + timedelta(days=expires_in_days),
+                workspace=workspace,
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from None
-        self.stdout.write(f"Created {key.mode} key {key.public_id} for {user.email}. It is shown only once:")
+        self.stdout.write(
+            f"Created {key.mode} key {key.public_id} for {user.email} in {key.workspace.public_id}. "
+            "It is shown only once:"
+        )
         self.stdout.write(raw)

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             raise CommandError(f"No plan {plan!r}.")
         quote = dataclasses.replace(payments.quote_plan(user, plan=chosen), provider="manual")
         try:
-            checkout = payments.confirm(user, quote)
+            checkout = payments.confirm(user, quote, by="manage.py change_plan")
             if checkout.payment:
                 payments.complete_payment(checkout.payment, by="manage.py change_plan")
         except payments.PaymentError as exc:

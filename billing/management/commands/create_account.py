@@ -40,9 +40,11 @@ class Command(BaseCommand):
             user.save(update_fields=["password"])
         account = ledger.open_account(user, plan=plan_obj)
         if plan_obj:
-            account = plans.set_plan(user, plan=plan_obj)
+            account = plans.set_plan(user, plan=plan_obj, by="manage.py create_account")
         if credits is not None:
-            ledger.set_balance(user, balance=credits, reason="Set by create_account", created_by="manage.py")
+            ledger.set_balance(
+                user, balance=credits, reason="Set by create_account", created_by="manage.py create_account"
+            )
         account.refresh_from_db()
         verb = "Created" if created else "Updated"
         self.stdout.write(f"{verb} {user.email}: plan {account.plan.slug}, {account.balance} credits.")

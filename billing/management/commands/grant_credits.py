@@ -22,7 +22,11 @@ class Command(BaseCommand):
         kind = LedgerEntry.Kind.GRANT if credits > 0 else LedgerEntry.Kind.ADJUSTMENT
         try:
             balance = ledger.adjust_credits(
-                user, amount=credits, kind=kind, reason=reason or "Granted with manage.py", created_by="manage.py"
+                user,
+                amount=credits,
+                kind=kind,
+                reason=reason or "Granted with manage.py",
+                created_by="manage.py grant_credits",
             )
         except ledger.NegativeBalance:
             raise CommandError("The balance cannot go below zero.") from None
