@@ -1,25 +1,48 @@
 """What every client and integration test needs: the real service in its own
-processes (bin/run on its own SQLite file) with the demo account's keys, and a
-proxy in front of it that can drop a connection after the server has answered.
+processes (bin/run on its own SQLite file), an account like the demo one for
+each test module, and a proxy in front of the service that can drop a
+connection after the server has answered.
 """
 
+import re
 import socket
 import threading
 from dataclasses import dataclass, field
 
 import pytest
 
-from tests.conftest import Server, find_key, running_server
+from tests.conftest import Server, running_server
+
+PASSWORD = "clients-password"
+
+# An account like the one `make run` seeds (Starter, verified, the sample templates,
+# a live and a test key), made in one manage.py process.
+MAKE_ACCOUNT = """
+from accounts.models import ApiKey, User
+from billing import ledger
+from billing.models import Plan
+from templates_app import services
+from templates_app.samples import SAMPLES
+user = User.objects.create_user({email!r}, {password!r})
+user.mark_email_verified()
+ledger.open_account(user, plan=Plan.objects.get(slug="starter"))
+made = [services.create_template(owner=user, data=sample) for sample in SAMPLES]
+print("template", next(t.public_id for t in made if t.name == "Blog card"))
+print("live", ApiKey.issue(user, name="live", mode="live")[1])
+print("test", ApiKey.issue(user, name="test", mode="test")[1])
+"""
 
 
 @dataclass
 class Demo:
-    """The service and the demo account seeded by bin/run."""
+    """The service and one module's account: Starter, verified, the demo's sample templates."""
 
     server: Server
+    email: str
     live_key: str
     test_key: str
     template: str  # the "Blog card" sample's public id
+    password: str = PASSWORD
 
     @property
     def base_url(self) -> str:
@@ -36,19 +59,25 @@ class Demo:
 
 
 @pytest.fixture(scope="session")
-def demo(tmp_path_factory):
+def clients_server(tmp_path_factory):
     with running_server(tmp_path_factory.mktemp("clients")) as server:
-        # Every client's module shares this account: its live minute must not be what a test measures
-        # (test keys keep the sandbox's own 30 a minute).
+        # Rate limits are not what these tests measure: a roomy live minute (test keys keep the
+        # sandbox's 30 a minute per account, which is why each module has its own account).
         server.manage(
             "shell",
             "-c",
             "from billing.models import Plan; Plan.objects.filter(slug='starter').update(rate_limit_per_minute=10_000)",
         )
-        live_key = find_key(server.banner, "live")
-        templates = server.session(live_key).get(f"{server.base_url}/api/v1/templates?limit=100", timeout=30).json()
-        blog_card = next(t["id"] for t in templates["results"] if t["name"] == "Blog card")
-        yield Demo(server, live_key, find_key(server.banner, "test"), blog_card)
+        yield server
+
+
+@pytest.fixture(scope="module")
+def demo(clients_server, request):
+    """An account of this module's own, so modules never share a rate-limit minute."""
+    email = f"{request.module.__name__.rsplit('.', 1)[-1].replace('_', '-')}@clients.example.com"
+    printed = clients_server.manage("shell", "-c", MAKE_ACCOUNT.format(email=email, password=PASSWORD))
+    found = dict(re.findall(r"^(template|live|test) (\S+)$", printed, re.MULTILINE))
+    return Demo(clients_server, email, found["live"], found["test"], found["template"])
 
 
 @dataclass

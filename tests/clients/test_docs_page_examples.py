@@ -1,4 +1,4 @@
-"""The dashboard docs page's client snippets work as printed: logged in as the demo account over
+"""The dashboard docs page's client snippets work as printed: logged in as the module's account over
 HTTP, the Python and JavaScript snippets are copied from the page and run against the service."""
 
 import html
@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
-from templates_app.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +23,7 @@ def docs_page(demo) -> str:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
     answer = browser.post(
         f"{demo.base_url}/login",
-        data={"csrfmiddlewaretoken": token, "login": DEMO_EMAIL, "password": DEMO_PASSWORD},
+        data={"csrfmiddlewaretoken": token, "login": demo.email, "password": demo.password},
         headers={"Referer": f"{demo.base_url}/login"},
         timeout=30,
     )

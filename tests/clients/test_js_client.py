@@ -196,7 +196,7 @@ def browser_keys(demo, *domains: str) -> list[str]:
     """Test keys of the demo account restricted to these domains, made in one manage.py process."""
     code = (
         "from accounts.models import ApiKey, User\n"
-        "user = User.objects.get(email='demo@imagior.dev')\n"
+        f"user = User.objects.get(email={demo.email!r})\n"
         f"for domain in {list(domains)!r}:\n"
         "    print(ApiKey.issue(user, name='JS client in ' + domain, mode='test', allowed_domains=[domain])[1])\n"
     )
