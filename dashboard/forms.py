@@ -108,7 +108,7 @@ class ApiKeyForm(forms.Form):
     mode = forms.ChoiceField(
         label="Mode",
         choices=ApiKey.Mode.choices,
-        initial=ApiKey.Mode.LIVE,
+        initial=ApiKey.Mode.TEST,  # the empty state recommends a test key to start with
         widget=forms.RadioSelect,
         help_text="Test keys render free, watermarked “SANDBOX” images.",
     )
