@@ -14,7 +14,7 @@ from billing import payments
 from billing.models import BillingAccount, Payment
 from conftest import make_user
 from templates_app import services
-from templates_app.models import Image
+from templates_app.models import DesignTemplate, Image
 from tests.browser.conftest import PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
@@ -220,3 +220,22 @@ def test_admin_works_under_the_csp(page, site):
     page.goto(site + "/admin/billing/plan/")
     page.get_by_role("link", name="Starter").click()
     expect(page.get_by_label("Monthly credits")).to_have_value("1000")
+
+
+def test_the_new_template_page_shows_the_custom_size_fields_only_for_custom(page, site):
+    make_user("alice@example.com")
+    log_in(page, site, "alice@example.com")
+    page.goto(site + "/dashboard/templates/new")
+    width = page.get_by_label("Custom width (px)")
+    expect(page.get_by_label("Social card · 1200 × 630")).to_be_checked()
+    expect(width).to_be_hidden()
+    page.get_by_label("Custom size").check()
+    expect(width).to_be_visible()
+    width.fill("640")
+    page.get_by_label("Custom height (px)").fill("320")
+    page.get_by_label("Square post · 1080 × 1080").check()
+    expect(width).to_be_hidden()
+    page.get_by_label("Custom size").check()
+    page.get_by_role("button", name="Create and open the designer").click()
+    page.wait_for_url(re.compile(r".*/dashboard/templates/tpl_\w+/edit"))
+    assert DesignTemplate.objects.values_list("width", "height").get() == (640, 320)
