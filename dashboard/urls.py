@@ -7,6 +7,7 @@ from dashboard import billing, designer, docs, keys, pages
 urlpatterns = [
     # Overview, gallery, images, usage, webhooks
     path("", pages.home, name="home"),
+    path("favicon.ico", pages.favicon, name="favicon"),
     path("dashboard/", pages.overview, name="overview"),
     path("dashboard/templates", pages.template_list, name="dash-templates"),
     path("dashboard/images", pages.image_list, name="dash-images"),

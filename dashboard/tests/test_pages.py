@@ -306,3 +306,19 @@ def test_test_events_redelivery_and_deletion(alice_client, alice, bob, django_ca
 
     assert alice_client.post(f"/dashboard/webhooks/{subscription.public_id}/delete").status_code == 302
     assert not WebhookSubscription.objects.filter(pk=subscription.pk).exists()
+
+
+def test_favicon_ico_leads_to_the_vendored_icon(client, db):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"] == "/static/img/favicon.ico"
+    with open(finders.find("img/favicon.ico"), "rb") as icon:
+        assert icon.read(4) == b"\x00\x00\x01\x00"  # an ICO file
+    assert finders.find("img/favicon.svg")
+
+
+def test_every_page_names_the_icon(alice_client):
+    html = alice_client.get("/dashboard/").content.decode()
+    assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in html
+    assert 'href="data:,"' not in html
