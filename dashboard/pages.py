@@ -26,6 +26,10 @@ from webhooks.models import WebhookDelivery, WebhookSubscription
 
 DASHBOARD_PAGE_SIZE = 24
 USAGE_RANGES = (7, 30, 90)
+# How long after a save the gallery keeps asking for a thumbnail that is not there yet.
+THUMBNAIL_WAIT = timedelta(minutes=2)
+# htmx stops polling on this status (and swaps the answer in as usual).
+HTMX_STOP_POLLING = 286
 
 
 def _page(request, queryset, size: int = DASHBOARD_PAGE_SIZE):
@@ -84,7 +88,28 @@ def template_list(request):
     if search:
         templates = templates.filter(Q(name__icontains=search) | Q(public_id=search))
     page, query = _page(request, templates)
+    for template in page.object_list:
+        template.thumbnail_pending = _thumbnail_pending(template)
     return render(request, "dashboard/templates.html", {"page": page, "query": query, "search": search})
+
+
+def _thumbnail_pending(template: DesignTemplate) -> bool:
+    """No thumbnail yet, but one may still come: every save queues its render (templates_app/previews.py),
+    which gives up without one when a picture cannot be fetched, so the wait has an end."""
+    return not template.thumbnail and timezone.now() - template.updated_at < THUMBNAIL_WAIT
+
+
+@require_safe
+@login_required
+def template_thumbnail_state(request, template_id: str):
+    """What the gallery's placeholder polls: 204 while the thumbnail is rendering, then the
+    thumbnail; the bare placeholder (and htmx's stop-polling status) once it is no longer expected."""
+    template = services.get_template_for(request.user, template_id)
+    template.thumbnail_pending = _thumbnail_pending(template)
+    if template.thumbnail_pending:
+        return HttpResponse(status=204)
+    status = 200 if template.thumbnail else HTMX_STOP_POLLING
+    return render(request, "dashboard/partials/template_thumbnail.html", {"template": template}, status=status)
 
 
 @require_safe

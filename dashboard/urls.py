@@ -10,6 +10,11 @@ urlpatterns = [
     path("favicon.ico", pages.favicon, name="favicon"),
     path("dashboard/", pages.overview, name="overview"),
     path("dashboard/templates", pages.template_list, name="dash-templates"),
+    path(
+        "dashboard/templates/<str:template_id>/thumbnail-state",
+        pages.template_thumbnail_state,
+        name="dash-template-thumbnail-state",
+    ),
     path("dashboard/images", pages.image_list, name="dash-images"),
     path("dashboard/images/<str:image_id>", pages.image_detail, name="dash-image"),
     path("dashboard/images/<str:image_id>/status", pages.image_status, name="dash-image-status"),

@@ -239,3 +239,24 @@ def test_the_new_template_page_shows_the_custom_size_fields_only_for_custom(page
     page.get_by_role("button", name="Create and open the designer").click()
     page.wait_for_url(re.compile(r".*/dashboard/templates/tpl_\w+/edit"))
     assert DesignTemplate.objects.values_list("width", "height").get() == (640, 320)
+
+
+def test_a_duplicates_thumbnail_appears_without_a_reload(page, site, settings):
+    from templates_app import previews
+
+    alice = make_user("alice@example.com")
+    original = services.create_template(owner=alice, data=CARD)
+    previews.render_thumbnail(template_id=original.pk)
+    # Thumbnails render in the worker: here nobody runs them until the test does.
+    settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    log_in(page, site, "alice@example.com")
+    page.goto(site + "/dashboard/templates")
+    page.get_by_role("button", name="Duplicate").click()
+    expect(page.get_by_text("Duplicated")).to_be_visible()
+    copy = DesignTemplate.objects.exclude(pk=original.pk).get()
+    card = page.locator(f'li[data-template="{copy.public_id}"]')
+    expect(card.get_by_test_id("thumbnail-pending")).to_be_visible()
+    previews.render_thumbnail(template_id=copy.pk)
+    thumbnail = card.locator("img.tpl-thumb-image")
+    expect(thumbnail).to_be_visible(timeout=8000)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
