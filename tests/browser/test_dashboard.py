@@ -260,3 +260,28 @@ def test_a_duplicates_thumbnail_appears_without_a_reload(page, site, settings):
     thumbnail = card.locator("img.tpl-thumb-image")
     expect(thumbnail).to_be_visible(timeout=8000)
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
+
+
+def test_template_ids_stay_inside_their_cards_and_copy_whole(page, site):
+    alice = make_user("alice@example.com")
+    for number in range(3):
+        services.create_template(owner=alice, data={**CARD, "name": f"Card {number}"})
+    template = DesignTemplate.objects.first()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    log_in(page, site, "alice@example.com")
+    page.set_viewport_size({"width": 600, "height": 900})  # cards 180 px wide, a 26-character id is 193
+    page.goto(site + "/dashboard/templates")
+    sticking_out = page.evaluate(
+        """[...document.querySelectorAll(".gallery-item")].flatMap((card) => {
+             const edge = card.getBoundingClientRect().right + 1;
+             return [...card.querySelectorAll("*")]
+               .filter((element) => element.getBoundingClientRect().right > edge)
+               .map((element) => `${element.tagName}.${element.className}`);
+           })"""
+    )
+    assert sticking_out == []
+    card = page.locator(f'li[data-template="{template.public_id}"]')
+    expect(card.locator("code")).to_have_attribute("title", template.public_id)
+    card.get_by_role("button", name=f"Copy the id of {template.name}").click()
+    expect(card.get_by_role("button", name=f"Copy the id of {template.name}")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == template.public_id
