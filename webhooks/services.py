@@ -37,7 +37,7 @@ from accounts.models import new_webhook_secret
 from lib import fetch
 from lib.errors import InvalidInput
 from lib.timestamps import iso_z, now_iso_z
-from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription, describe_failure
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def _disable_if_failing_too_long(subscription: WebhookSubscription, *, now: date
             message=(
                 f"Every delivery to your {subscription.mode} webhook endpoint {subscription.url} "
                 f"({subscription.public_id}) has failed since {subscription.failing_since:%Y-%m-%d %H:%M} UTC "
-                f"(the last one: {error or 'no answer'}), so we disabled it on {now:%Y-%m-%d %H:%M} UTC.\n\n"
+                f"(the last one: {error}), so we disabled it on {now:%Y-%m-%d %H:%M} UTC.\n\n"
                 f"It receives no events until you re-enable it; {cancelled} pending deliveries to it were "
                 f"cancelled. Fix the endpoint, then re-enable it on the Webhooks page: {page}"
             ),
@@ -276,7 +276,7 @@ def attempt(delivery_id: int, *, now: datetime | None = None) -> bool:
     if not pending.update(attempts=tries, status=status, next_attempt_at=next_at, sending_until=None):
         WebhookDelivery.objects.filter(pk=delivery.pk).update(sending_until=None)
     if delivery.subscription is not None:
-        _record_outcome(delivery.subscription, succeeded=succeeded, now=now, error=error)
+        _record_outcome(delivery.subscription, succeeded=succeeded, now=now, error=describe_failure(status_code, error))
     if not succeeded:
         logger.info("Webhook %s to %s failed (try %d): %s", delivery.message_id, delivery.url, tries, error)
     return succeeded
