@@ -67,7 +67,9 @@ class RerenderForm(forms.Form):
             raise ValidationError(f"This is not valid JSON: {exc}.") from None
 
 
-class WebhookForm(forms.Form):
+class WebhookEditForm(forms.Form):
+    """A subscription's URL and events: what can change after it is created."""
+
     url = forms.URLField(
         label="Endpoint URL",
         max_length=2000,
@@ -80,6 +82,9 @@ class WebhookForm(forms.Form):
         initial=[WebhookSubscription.Event.IMAGE_COMPLETED, WebhookSubscription.Event.IMAGE_FAILED],
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class WebhookForm(WebhookEditForm):
     mode = forms.ChoiceField(
         label="Mode",
         choices=[

@@ -10,11 +10,11 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import ApiKey, EmailNotVerified
 from billing import ledger, rate_limits, usage
-from dashboard.forms import ImageFilterForm, RerenderForm, WebhookForm
+from dashboard.forms import ImageFilterForm, RerenderForm, WebhookEditForm, WebhookForm
 from dashboard.pagination import BoundedPaginator
 from lib.errors import InvalidInput
 from templates_app import rendering, services
@@ -297,6 +297,25 @@ def webhook_list(request):
     if created:
         response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def webhook_edit(request, webhook_id: str):
+    """Change a subscription's URL or events (webhooks.update_subscription, the create's checks)."""
+    subscription = webhooks.get_subscription_for(request.user, webhook_id)
+    form = WebhookEditForm(request.POST or None, initial={"url": subscription.url, "events": subscription.events})
+    if request.method == "POST" and form.is_valid():
+        try:
+            webhooks.update_subscription(subscription, url=form.cleaned_data["url"], events=form.cleaned_data["events"])
+        except InvalidInput as exc:
+            for error in exc.errors:
+                form.add_error(error["field"] if error["field"] in form.fields else None, error["message"])
+        else:
+            messages.success(request, f"Saved: {subscription.url} hears {', '.join(subscription.events)}.")
+            return redirect("dash-webhooks")
+    context = {"form": form, "subscription": subscription}
+    return render(request, "dashboard/webhook_edit.html", context, status=400 if form.errors else 200)
 
 
 @require_POST

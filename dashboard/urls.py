@@ -23,6 +23,7 @@ urlpatterns = [
     path("dashboard/usage", pages.usage_page, name="dash-usage"),
     path("dashboard/usage.csv", pages.usage_csv, name="dash-usage-csv"),
     path("dashboard/webhooks", pages.webhook_list, name="dash-webhooks"),
+    path("dashboard/webhooks/<str:webhook_id>/edit", pages.webhook_edit, name="dash-webhook-edit"),
     path("dashboard/webhooks/<str:webhook_id>/delete", pages.webhook_delete, name="dash-webhook-delete"),
     path("dashboard/webhooks/<str:webhook_id>/test", pages.webhook_test, name="dash-webhook-test"),
     path("dashboard/webhooks/<str:webhook_id>/enable", pages.webhook_enable, name="dash-webhook-enable"),

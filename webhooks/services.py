@@ -82,18 +82,7 @@ def create_subscription(
 ) -> WebhookSubscription:
     """Subscribe `url` to `events` of `mode` (the creating key's), about images of `templates` only when
     given (the creating key's allow-list); the secret is shown to the caller once."""
-    errors = []
-    if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")) or len(url) > 2000:
-        errors.append(
-            {"field": "url", "code": "invalid", "message": "Must be an http(s) URL of at most 2000 characters."}
-        )
-    else:
-        try:
-            fetch.check_url(url)
-        except fetch.FetchError:
-            errors.append({"field": "url", "code": "invalid", "message": "Must be an http(s) URL without credentials."})
-    if not isinstance(events, list) or not events or any(event not in EVENTS for event in events):
-        errors.append({"field": "events", "code": "invalid", "message": f"A non-empty list of: {', '.join(EVENTS)}."})
+    errors = _target_errors(url, events)
     if mode not in WebhookSubscription.Mode.values:
         errors.append({"field": "mode", "code": "invalid", "message": "Must be live or test."})
     elif WebhookSubscription.objects.filter(owner=owner, mode=mode).count() >= MAX_SUBSCRIPTIONS:
@@ -110,6 +99,45 @@ def create_subscription(
         templates=list(templates),
         secret=new_webhook_secret(),
     )
+
+
+def update_subscription(subscription: WebhookSubscription, *, url: str, events: list[str]) -> WebhookSubscription:
+    """Point a subscription at another URL or other events, checked like `create_subscription`.
+
+    Its pending deliveries (retries included) go to the new URL, and a new URL restarts the
+    failure clock; its mode, secret and state (a disabled one stays disabled) do not change.
+    """
+    errors = _target_errors(url, events)
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        fields = ["url", "events"]
+        if url != subscription.url:
+            WebhookDelivery.objects.filter(subscription=subscription, status=WebhookDelivery.Status.PENDING).update(
+                url=url, endpoint=endpoint_of(url)
+            )
+            subscription.failing_since = None
+            fields.append("failing_since")
+        subscription.url, subscription.events = url, sorted(set(events))
+        subscription.save(update_fields=fields)
+    return subscription
+
+
+def _target_errors(url, events) -> list[dict]:
+    """What is wrong with a subscription's URL and events (the API answers these messages)."""
+    errors = []
+    if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")) or len(url) > 2000:
+        errors.append(
+            {"field": "url", "code": "invalid", "message": "Must be an http(s) URL of at most 2000 characters."}
+        )
+    else:
+        try:
+            fetch.check_url(url)
+        except fetch.FetchError:
+            errors.append({"field": "url", "code": "invalid", "message": "Must be an http(s) URL without credentials."})
+    if not isinstance(events, list) or not events or any(event not in EVENTS for event in events):
+        errors.append({"field": "events", "code": "invalid", "message": f"A non-empty list of: {', '.join(EVENTS)}."})
+    return errors
 
 
 def _cancel_pending(subscription: WebhookSubscription) -> int:

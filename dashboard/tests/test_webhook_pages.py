@@ -103,3 +103,56 @@ def test_failures_in_words(status_code, error, words):
 def test_retry_times_in_words(delay, words):
     now = timezone.now()
     assert from_now_in_words(now + delay, now) == words
+
+
+def test_a_subscription_can_be_edited_from_the_webhooks_page(alice_client, subscription):
+    edit_url = f"/dashboard/webhooks/{subscription.public_id}/edit"
+    assert f'href="{edit_url}"' in alice_client.get("/dashboard/webhooks").content.decode()
+    form = alice_client.get(edit_url).content.decode()
+    assert 'value="https://hooks.example.com/in"' in form
+    _failed_try(subscription, error="DNS resolution failed: [Errno -2]", retry_in=timedelta(minutes=5))
+    type(subscription).objects.filter(pk=subscription.pk).update(failing_since=timezone.now())
+    secret = subscription.secret
+
+    response = alice_client.post(
+        edit_url, {"url": "https://hooks.example.org/new", "events": ["image.completed", "image.failed"]}
+    )
+    assert response.status_code == 302 and response["Location"] == "/dashboard/webhooks"
+    subscription.refresh_from_db()
+    assert subscription.url == "https://hooks.example.org/new"
+    assert subscription.events == ["image.completed", "image.failed"]
+    assert subscription.secret == secret and subscription.failing_since is None
+    waiting = WebhookDelivery.objects.get(subscription=subscription)
+    assert waiting.url == "https://hooks.example.org/new" and waiting.endpoint == "hooks.example.org"
+
+
+def test_editing_checks_like_creating(alice_client, subscription):
+    edit_url = f"/dashboard/webhooks/{subscription.public_id}/edit"
+    # Refused by webhooks.update_subscription (the API's message), shown next to its field.
+    response = alice_client.post(edit_url, {"url": "https://user:pw@hooks.example.com/in", "events": ["image.failed"]})
+    assert response.status_code == 400
+    assert 'id="id_url_error"' in response.content.decode()
+    assert "without credentials" in response.content.decode()
+    response = alice_client.post(edit_url, {"url": "https://hooks.example.com/other", "events": []})
+    assert response.status_code == 400 and 'id="id_events_error"' in response.content.decode()
+    subscription.refresh_from_db()
+    assert subscription.url == "https://hooks.example.com/in" and subscription.events == ["image.failed"]
+
+
+def test_another_accounts_subscription_cannot_be_edited(alice_client, bob):
+    theirs = webhooks.create_subscription(owner=bob, url="https://bob.example.com/in", events=["image.failed"])
+    edit_url = f"/dashboard/webhooks/{theirs.public_id}/edit"
+    assert alice_client.get(edit_url).status_code == 404
+    assert (
+        alice_client.post(edit_url, {"url": "https://evil.example.com/", "events": ["image.failed"]}).status_code == 404
+    )
+    theirs.refresh_from_db()
+    assert theirs.url == "https://bob.example.com/in"
+
+
+def test_update_subscription_refuses_what_create_refuses(subscription):
+    from lib.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        webhooks.update_subscription(subscription, url="ftp://x", events=["nope"])
+    assert {error["field"] for error in refused.value.errors} == {"url", "events"}
