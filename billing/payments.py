@@ -92,7 +92,7 @@ def quote_pack(user, *, pack: CreditPack) -> Quote:
         provider=provider,
         pack=pack,
         charge_cents=pack.price_cents,
-        changes=[f"{pack.credits:,} bought credits are added {when}; they carry over from period to period."],
+        changes=[f"{pack.credits:,} bought credits are added {when}; bought credits never expire."],
     )
 
 

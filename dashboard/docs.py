@@ -25,7 +25,6 @@ LANGUAGES = [("curl", "curl"), ("python", "Python"), ("javascript", "JavaScript"
 PLACEHOLDER_TEMPLATE = "tpl_YOUR_TEMPLATE_ID"
 PLACEHOLDER_IMAGE = "img_YOUR_IMAGE_ID"
 PLACEHOLDER_MODIFICATIONS = [{"name": "title", "text": "Hello, world"}]
-EXAMPLE_SRC = "https://example.com/photo.jpg"
 CALLBACK_URL = "https://example.com/hooks/imagior"
 AUTH = "Bearer YOUR_API_KEY"
 
@@ -214,15 +213,23 @@ def integration_examples(*, base: str, template_id: str, modifications: list[dic
 
 
 def modifications_for(elements: list[dict]) -> list[dict]:
-    """One modification per element, setting its primary field (as the designer's snippets do)."""
+    """One modification per element, setting its primary field (as the designer's snippets do).
+
+    An image element is shown with its own picture's URL, which renders as it is; one whose
+    picture is embedded (a data: URI) or missing is left out, so a copied example never names a
+    picture the service cannot fetch (the template's own picture is used when it is left out).
+    """
     result = []
     for element in elements:
         field = PRIMARY_FIELD.get(element.get("type"))
         if field is None:
             continue
         value = element.get(field)
-        if element["type"] == "image" and (not value or str(value).startswith("data:")):
-            value = EXAMPLE_SRC
+        if element["type"] == "image":
+            if not (isinstance(value, str) and value.lower().startswith(("https://", "http://")) and len(value) <= 500):
+                continue
+            result.append({"name": element["name"], field: value})  # whole: a cut URL would not load
+            continue
         if isinstance(value, str) and len(value) > 200:
             value = value[:200] + "…"
         result.append({"name": element["name"], field: value})

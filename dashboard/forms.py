@@ -67,7 +67,9 @@ class RerenderForm(forms.Form):
             raise ValidationError(f"This is not valid JSON: {exc}.") from None
 
 
-class WebhookForm(forms.Form):
+class WebhookEditForm(forms.Form):
+    """A subscription's URL and events: what can change after it is created."""
+
     url = forms.URLField(
         label="Endpoint URL",
         max_length=2000,
@@ -80,6 +82,9 @@ class WebhookForm(forms.Form):
         initial=[WebhookSubscription.Event.IMAGE_COMPLETED, WebhookSubscription.Event.IMAGE_FAILED],
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class WebhookForm(WebhookEditForm):
     mode = forms.ChoiceField(
         label="Mode",
         choices=[
@@ -108,7 +113,7 @@ class ApiKeyForm(forms.Form):
     mode = forms.ChoiceField(
         label="Mode",
         choices=ApiKey.Mode.choices,
-        initial=ApiKey.Mode.LIVE,
+        initial=ApiKey.Mode.TEST,  # the empty state recommends a test key to start with
         widget=forms.RadioSelect,
         help_text="Test keys render free, watermarked “SANDBOX” images.",
     )

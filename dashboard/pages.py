@@ -7,13 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import ApiKey, EmailNotVerified
 from billing import ledger, rate_limits, usage
-from dashboard.forms import ImageFilterForm, RerenderForm, WebhookForm
+from dashboard.forms import ImageFilterForm, RerenderForm, WebhookEditForm, WebhookForm
 from dashboard.pagination import BoundedPaginator
 from lib.errors import InvalidInput
 from templates_app import rendering, services
@@ -25,6 +26,10 @@ from webhooks.models import WebhookDelivery, WebhookSubscription
 
 DASHBOARD_PAGE_SIZE = 24
 USAGE_RANGES = (7, 30, 90)
+# How long after a save the gallery keeps asking for a thumbnail that is not there yet.
+THUMBNAIL_WAIT = timedelta(minutes=2)
+# htmx stops polling on this status (and swaps the answer in as usual).
+HTMX_STOP_POLLING = 286
 
 
 def _page(request, queryset, size: int = DASHBOARD_PAGE_SIZE):
@@ -42,6 +47,14 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("overview")
     return render(request, "dashboard/home.html")
+
+
+@require_safe
+def favicon(request):
+    """/favicon.ico, which browsers ask for on pages that name no icon (Django admin, the API docs)."""
+    response = redirect(static("img/favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_safe
@@ -75,7 +88,28 @@ def template_list(request):
     if search:
         templates = templates.filter(Q(name__icontains=search) | Q(public_id=search))
     page, query = _page(request, templates)
+    for template in page.object_list:
+        template.thumbnail_pending = _thumbnail_pending(template)
     return render(request, "dashboard/templates.html", {"page": page, "query": query, "search": search})
+
+
+def _thumbnail_pending(template: DesignTemplate) -> bool:
+    """No thumbnail yet, but one may still come: every save queues its render (templates_app/previews.py),
+    which gives up without one when a picture cannot be fetched, so the wait has an end."""
+    return not template.thumbnail and timezone.now() - template.updated_at < THUMBNAIL_WAIT
+
+
+@require_safe
+@login_required
+def template_thumbnail_state(request, template_id: str):
+    """What the gallery's placeholder polls: 204 while the thumbnail is rendering, then the
+    thumbnail; the bare placeholder (and htmx's stop-polling status) once it is no longer expected."""
+    template = services.get_template_for(request.user, template_id)
+    template.thumbnail_pending = _thumbnail_pending(template)
+    if template.thumbnail_pending:
+        return HttpResponse(status=204)
+    status = 200 if template.thumbnail else HTMX_STOP_POLLING
+    return render(request, "dashboard/partials/template_thumbnail.html", {"template": template}, status=status)
 
 
 @require_safe
@@ -264,6 +298,31 @@ def webhook_list(request):
     if created:
         response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def webhook_edit(request, webhook_id: str):
+    """Change a subscription's URL or events (webhooks.update_subscription, the create's checks)."""
+    subscription = webhooks.get_subscription_for(request.user, webhook_id)
+    form = WebhookEditForm(request.POST or None, initial={"url": subscription.url, "events": subscription.events})
+    if request.method == "POST" and form.is_valid():
+        try:
+            webhooks.update_subscription(
+                subscription,
+                url=form.cleaned_data["url"],
+                events=form.cleaned_data["events"],
+                actor=request.user,
+                request=request,
+            )
+        except InvalidInput as exc:
+            for error in exc.errors:
+                form.add_error(error["field"] if error["field"] in form.fields else None, error["message"])
+        else:
+            messages.success(request, f"Saved: {subscription.url} hears {', '.join(subscription.events)}.")
+            return redirect("dash-webhooks")
+    context = {"form": form, "subscription": subscription}
+    return render(request, "dashboard/webhook_edit.html", context, status=400 if form.errors else 200)
 
 
 @require_POST

@@ -84,5 +84,5 @@ class BoundedPage(Page):
     def pages_label(self) -> str:
         """'417+' while more pages may follow; the exact number once this is the last page."""
         if not self.has_more:
-            return str(self.number)
-        return f"{max(self.paginator.num_pages, self.number + 1)}+"
+            return f"{self.number:,}"
+        return f"{max(self.paginator.num_pages, self.number + 1):,}+"

@@ -7,8 +7,14 @@ from dashboard import audit, billing, designer, docs, keys, pages
 urlpatterns = [
     # Overview, gallery, images, usage, webhooks
     path("", pages.home, name="home"),
+    path("favicon.ico", pages.favicon, name="favicon"),
     path("dashboard/", pages.overview, name="overview"),
     path("dashboard/templates", pages.template_list, name="dash-templates"),
+    path(
+        "dashboard/templates/<str:template_id>/thumbnail-state",
+        pages.template_thumbnail_state,
+        name="dash-template-thumbnail-state",
+    ),
     path("dashboard/images", pages.image_list, name="dash-images"),
     path("dashboard/images/<str:image_id>", pages.image_detail, name="dash-image"),
     path("dashboard/images/<str:image_id>/status", pages.image_status, name="dash-image-status"),
@@ -17,6 +23,7 @@ urlpatterns = [
     path("dashboard/usage", pages.usage_page, name="dash-usage"),
     path("dashboard/usage.csv", pages.usage_csv, name="dash-usage-csv"),
     path("dashboard/webhooks", pages.webhook_list, name="dash-webhooks"),
+    path("dashboard/webhooks/<str:webhook_id>/edit", pages.webhook_edit, name="dash-webhook-edit"),
     path("dashboard/webhooks/<str:webhook_id>/delete", pages.webhook_delete, name="dash-webhook-delete"),
     path("dashboard/webhooks/<str:webhook_id>/test", pages.webhook_test, name="dash-webhook-test"),
     path("dashboard/webhooks/<str:webhook_id>/enable", pages.webhook_enable, name="dash-webhook-enable"),

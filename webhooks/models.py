@@ -3,11 +3,55 @@
 The tables keep their old names (they were created by templates_app's migrations).
 """
 
+from http import HTTPStatus
+
 from django.conf import settings
 from django.db import models
 
 from accounts.ids import new_public_id
 from accounts.models import ApiKey
+
+# What a failed try's `error` (lib/fetch.py's reason, kept raw for the logs) means, in words:
+# the first entry whose clue appears in it wins.
+FAILURE_WORDS = [
+    (("DNS resolution timed out",), "Looking up the host name timed out."),
+    (
+        ("DNS resolution failed", "Name or service not known", "Errno -2", "Errno -3", "Errno -5"),
+        "The host name could not be found (DNS): check the URL's spelling.",
+    ),
+    (
+        ("resolves to refused address", "no usable address"),
+        "The host name leads to a private or reserved address, which webhooks may not reach.",
+    ),
+    (
+        ("Connection refused", "ConnectionRefusedError"),
+        "Connection refused: nothing accepted connections at that address and port.",
+    ),
+    (("SSL", "CERTIFICATE", "TLS"), "The TLS (HTTPS) handshake failed: check the endpoint's certificate."),
+    (("timed out", "deadline", "TimeoutError"), "No answer within 10 seconds (timed out)."),
+    (
+        ("Connection reset", "ConnectionResetError", "RemoteDisconnected", "BrokenPipe"),
+        "The endpoint closed the connection before answering.",
+    ),
+    (("Network is unreachable", "No route to host"), "The endpoint's network could not be reached."),
+]
+
+
+def describe_failure(status_code: int | None, error: str) -> str:
+    """A failed try in words for the dashboard and e-mails: the HTTP status with its name, or what a
+    network error means ("[Errno -2] …" becomes "The host name could not be found")."""
+    if status_code is not None:
+        try:
+            phrase = f"HTTP {status_code} {HTTPStatus(status_code).phrase}"
+        except ValueError:
+            phrase = f"HTTP {status_code}"
+        if 300 <= status_code < 400:
+            return f"{phrase}: redirects are not followed, give the final URL."
+        return f"{phrase}."
+    for clues, words in FAILURE_WORDS:
+        if any(clue.lower() in error.lower() for clue in clues):
+            return words
+    return "The delivery could not be sent." if error else "No answer."
 
 
 def new_webhook_id() -> str:
@@ -136,3 +180,10 @@ class WebhookAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} {self.status_code or self.error}"
+
+    @property
+    def outcome(self) -> str:
+        """What came back, in words (`error` keeps the raw reason for admins)."""
+        if self.status_code is not None and 200 <= self.status_code < 300:
+            return f"HTTP {self.status_code}"
+        return describe_failure(self.status_code, self.error)

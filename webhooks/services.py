@@ -38,7 +38,7 @@ from accounts.models import new_webhook_secret
 from lib import fetch
 from lib.errors import InvalidInput
 from lib.timestamps import iso_z, now_iso_z
-from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription, describe_failure
 
 logger = logging.getLogger(__name__)
 
@@ -92,18 +92,7 @@ def create_subscription(
     given (the creating key's allow-list); the secret is shown to the caller once.
 
     Writes a webhook.created audit event by `actor` (default the owner) with it."""
-    errors = []
-    if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")) or len(url) > 2000:
-        errors.append(
-            {"field": "url", "code": "invalid", "message": "Must be an http(s) URL of at most 2000 characters."}
-        )
-    else:
-        try:
-            fetch.check_url(url)
-        except fetch.FetchError:
-            errors.append({"field": "url", "code": "invalid", "message": "Must be an http(s) URL without credentials."})
-    if not isinstance(events, list) or not events or any(event not in EVENTS for event in events):
-        errors.append({"field": "events", "code": "invalid", "message": f"A non-empty list of: {', '.join(EVENTS)}."})
+    errors = _target_errors(url, events)
     if mode not in WebhookSubscription.Mode.values:
         errors.append({"field": "mode", "code": "invalid", "message": "Must be live or test."})
     elif WebhookSubscription.objects.filter(owner=owner, mode=mode).count() >= MAX_SUBSCRIPTIONS:
@@ -129,6 +118,52 @@ def create_subscription(
 
 def _audit_details(subscription: WebhookSubscription) -> dict:
     return {"url": subscription.url, "events": subscription.events, "mode": subscription.mode}
+
+
+def update_subscription(
+    subscription: WebhookSubscription, *, url: str, events: list[str], actor=None, request=None
+) -> WebhookSubscription:
+    """Point a subscription at another URL or other events, checked like `create_subscription`.
+
+    Its pending deliveries (retries included) go to the new URL, and a new URL restarts the
+    failure clock; its mode, secret and state (a disabled one stays disabled) do not change.
+    Writes a webhook.updated audit event by `actor` (default the owner) with it.
+    """
+    errors = _target_errors(url, events)
+    if errors:
+        raise InvalidInput(errors)
+    with transaction.atomic():
+        fields = ["url", "events"]
+        if url != subscription.url:
+            WebhookDelivery.objects.filter(subscription=subscription, status=WebhookDelivery.Status.PENDING).update(
+                url=url, endpoint=endpoint_of(url)
+            )
+            subscription.failing_since = None
+            fields.append("failing_since")
+        subscription.url, subscription.events = url, sorted(set(events))
+        subscription.save(update_fields=fields)
+        owner = subscription.owner
+        audit.record_for_owner(
+            owner, actor or owner, "webhook.updated", subscription.public_id, _audit_details(subscription), request
+        )
+    return subscription
+
+
+def _target_errors(url, events) -> list[dict]:
+    """What is wrong with a subscription's URL and events (the API answers these messages)."""
+    errors = []
+    if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")) or len(url) > 2000:
+        errors.append(
+            {"field": "url", "code": "invalid", "message": "Must be an http(s) URL of at most 2000 characters."}
+        )
+    else:
+        try:
+            fetch.check_url(url)
+        except fetch.FetchError:
+            errors.append({"field": "url", "code": "invalid", "message": "Must be an http(s) URL without credentials."})
+    if not isinstance(events, list) or not events or any(event not in EVENTS for event in events):
+        errors.append({"field": "events", "code": "invalid", "message": f"A non-empty list of: {', '.join(EVENTS)}."})
+    return errors
 
 
 def _cancel_pending(subscription: WebhookSubscription) -> int:
@@ -175,7 +210,7 @@ def _disable_if_failing_too_long(subscription: WebhookSubscription, *, now: date
             message=(
                 f"Every delivery to your {subscription.mode} webhook endpoint {subscription.url} "
                 f"({subscription.public_id}) has failed since {subscription.failing_since:%Y-%m-%d %H:%M} UTC "
-                f"(the last one: {error or 'no answer'}), so we disabled it on {now:%Y-%m-%d %H:%M} UTC.\n\n"
+                f"(the last one: {error}), so we disabled it on {now:%Y-%m-%d %H:%M} UTC.\n\n"
                 f"It receives no events until you re-enable it; {cancelled} pending deliveries to it were "
                 f"cancelled. Fix the endpoint, then re-enable it on the Webhooks page: {page}"
             ),
@@ -300,7 +335,7 @@ def attempt(delivery_id: int, *, now: datetime | None = None) -> bool:
     if not pending.update(attempts=tries, status=status, next_attempt_at=next_at, sending_until=None):
         WebhookDelivery.objects.filter(pk=delivery.pk).update(sending_until=None)
     if delivery.subscription is not None:
-        _record_outcome(delivery.subscription, succeeded=succeeded, now=now, error=error)
+        _record_outcome(delivery.subscription, succeeded=succeeded, now=now, error=describe_failure(status_code, error))
     if not succeeded:
         logger.info("Webhook %s to %s failed (try %d): %s", delivery.message_id, delivery.url, tries, error)
     return succeeded

@@ -222,3 +222,36 @@ def test_it_shows_each_client_and_integration_with_the_users_template(alice_clie
     python = integration_block(page, "python-client")
     compile(python, "python-client", "exec")
     assert '"name": "headline"' in python and "band" not in python  # text only: runs as printed
+
+
+PIXEL = (
+    "data:image/png;base64,"
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
+)
+PICTURES = {
+    **CARD,
+    "elements": [
+        *CARD["elements"],
+        {"name": "logo", "type": "image", "x": 10, "y": 10, "width": 20, "height": 20, "src": PIXEL},
+        {"name": "hero", "type": "image", "width": 50, "height": 50, "src": "https://cdn.example.net/team/hero.png"},
+    ],
+}
+
+
+def test_image_elements_are_shown_with_their_own_url_or_left_out(alice_client, alice):
+    template = services.create_template(owner=alice, data=PICTURES)
+    page = alice_client.get(URL).content.decode()
+    render = code_blocks(alice_client.get(URL))[0]
+    assert template.public_id in render
+    assert "example.com/photo.jpg" not in page
+    assert "https://cdn.example.net/team/hero.png" in render  # the picture the template renders already
+    assert "logo" not in render and "data:image" not in render  # embedded: the template's own is used
+
+
+def test_the_docs_modifications_render_as_they_are(alice, sandbox_api):
+    template = services.create_template(owner=alice, data={**PICTURES, "elements": PICTURES["elements"][:3]})
+    modifications = quick_start.modifications_for(template.elements)
+    answer = sandbox_api.post(
+        "/api/v1/images", {"template": template.public_id, "modifications": modifications}, format="json"
+    )
+    assert answer.status_code == 201, answer.json()

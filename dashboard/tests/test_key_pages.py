@@ -78,3 +78,10 @@ def test_secrets_are_revealed_on_request_and_rolled(alice_client, alice):
 def test_unknown_secrets_are_404(alice_client):
     assert alice_client.get("/dashboard/secrets/password").status_code == 404
     assert alice_client.post("/dashboard/secrets/password/roll").status_code == 404
+
+
+def test_the_key_form_starts_on_a_test_key_as_its_empty_state_recommends(alice_client):
+    html = alice_client.get("/dashboard/keys").content.decode()
+    assert "a test key is a good start" in html
+    checked = re.findall(r'<input type="radio" name="mode" value="(\w+)"[^>]*\bchecked\b', html)
+    assert checked == ["test"]

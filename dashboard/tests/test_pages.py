@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from django.utils import timezone
 
 from billing import usage
 from billing.models import BillingAccount
@@ -306,3 +307,45 @@ def test_test_events_redelivery_and_deletion(alice_client, alice, bob, django_ca
 
     assert alice_client.post(f"/dashboard/webhooks/{subscription.public_id}/delete").status_code == 302
     assert not WebhookSubscription.objects.filter(pk=subscription.pk).exists()
+
+
+def test_favicon_ico_leads_to_the_vendored_icon(client, db):
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"] == "/static/img/favicon.ico"
+    with open(finders.find("img/favicon.ico"), "rb") as icon:
+        assert icon.read(4) == b"\x00\x00\x01\x00"  # an ICO file
+    assert finders.find("img/favicon.svg")
+
+
+def test_every_page_names_the_icon(alice_client):
+    html = alice_client.get("/dashboard/").content.decode()
+    assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in html
+    assert 'href="data:,"' not in html
+
+
+def test_dashboard_renders_count_in_the_overview_and_usage_tiles(alice_client, alice, api, small_card):
+    # One image from the API, one test render from the designer, one live re-render from the image page.
+    first = api.post("/api/v1/images", {"template": small_card["id"], "modifications": {}}, format="json").json()
+    assert (
+        alice_client.post(f"/dashboard/templates/{small_card['id']}/render", "{}", "application/json").status_code
+        == 201
+    )
+    rerender = alice_client.post(f"/dashboard/images/{first['id']}/rerender", {"modifications": "{}", "format": "png"})
+    assert rerender.status_code == 302
+    assert Image.objects.filter(owner=alice).count() == 3
+
+    def tile(html: str, label: str) -> str:
+        return re.search(rf'stat-label">{label}</span><span class="stat-value"[^>]*>([^<]+)<', html).group(1)
+
+    overview = alice_client.get("/dashboard/").content.decode()
+    assert tile(overview, "Images, last 30 days") == "3"
+    assert tile(overview, "Used this period") == "2"  # two live renders; the designer's is a free test render
+    page = alice_client.get("/dashboard/usage").content.decode()
+    assert tile(page, "Images") == "3" and tile(page, "Credits used") == "2"
+    assert "3 images" in alice_client.get("/dashboard/images").content.decode()
+    by_template = services.usage_by_template(alice, since_day=timezone.now().date())
+    assert [(row["images"], row["credits_used"]) for row in by_template] == [(3, 2)]
+    by_key = {row["api_key__name"]: row["images"] for row in usage.usage_by_key(alice, since_day=timezone.now().date())}
+    assert by_key == {"alice live": 1, "Dashboard": 2}

@@ -85,8 +85,7 @@ class PageProblems:
         self.errors: list[str] = []
 
     def console(self, message):
-        # Django admin's pages name no icon, so Chromium asks for /favicon.ico; ours say data:.
-        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+        if message.type == "error":
             self.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
 
     def page_error(self, error):

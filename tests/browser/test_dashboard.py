@@ -14,7 +14,7 @@ from billing import payments
 from billing.models import BillingAccount, Payment
 from conftest import make_user
 from templates_app import services
-from templates_app.models import Image
+from templates_app.models import DesignTemplate, Image
 from tests.browser.conftest import PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
@@ -220,3 +220,68 @@ def test_admin_works_under_the_csp(page, site):
     page.goto(site + "/admin/billing/plan/")
     page.get_by_role("link", name="Starter").click()
     expect(page.get_by_label("Monthly credits")).to_have_value("1000")
+
+
+def test_the_new_template_page_shows_the_custom_size_fields_only_for_custom(page, site):
+    make_user("alice@example.com")
+    log_in(page, site, "alice@example.com")
+    page.goto(site + "/dashboard/templates/new")
+    width = page.get_by_label("Custom width (px)")
+    expect(page.get_by_label("Social card · 1200 × 630")).to_be_checked()
+    expect(width).to_be_hidden()
+    page.get_by_label("Custom size").check()
+    expect(width).to_be_visible()
+    width.fill("640")
+    page.get_by_label("Custom height (px)").fill("320")
+    page.get_by_label("Square post · 1080 × 1080").check()
+    expect(width).to_be_hidden()
+    page.get_by_label("Custom size").check()
+    page.get_by_role("button", name="Create and open the designer").click()
+    page.wait_for_url(re.compile(r".*/dashboard/templates/tpl_\w+/edit"))
+    assert DesignTemplate.objects.values_list("width", "height").get() == (640, 320)
+
+
+def test_a_duplicates_thumbnail_appears_without_a_reload(page, site, settings):
+    from templates_app import previews
+
+    alice = make_user("alice@example.com")
+    original = services.create_template(owner=alice, data=CARD)
+    previews.render_thumbnail(template_id=original.pk)
+    # Thumbnails render in the worker: here nobody runs them until the test does.
+    settings.TASKS = {"default": {**settings.TASKS["default"], "BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    log_in(page, site, "alice@example.com")
+    page.goto(site + "/dashboard/templates")
+    page.get_by_role("button", name="Duplicate").click()
+    expect(page.get_by_text("Duplicated")).to_be_visible()
+    copy = DesignTemplate.objects.exclude(pk=original.pk).get()
+    card = page.locator(f'li[data-template="{copy.public_id}"]')
+    expect(card.get_by_test_id("thumbnail-pending")).to_be_visible()
+    previews.render_thumbnail(template_id=copy.pk)
+    thumbnail = card.locator("img.tpl-thumb-image")
+    expect(thumbnail).to_be_visible(timeout=8000)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
+
+
+def test_template_ids_stay_inside_their_cards_and_copy_whole(page, site):
+    alice = make_user("alice@example.com")
+    for number in range(3):
+        services.create_template(owner=alice, data={**CARD, "name": f"Card {number}"})
+    template = DesignTemplate.objects.first()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    log_in(page, site, "alice@example.com")
+    page.set_viewport_size({"width": 600, "height": 900})  # cards 180 px wide, a 26-character id is 193
+    page.goto(site + "/dashboard/templates")
+    sticking_out = page.evaluate(
+        """[...document.querySelectorAll(".gallery-item")].flatMap((card) => {
+             const edge = card.getBoundingClientRect().right + 1;
+             return [...card.querySelectorAll("*")]
+               .filter((element) => element.getBoundingClientRect().right > edge)
+               .map((element) => `${element.tagName}.${element.className}`);
+           })"""
+    )
+    assert sticking_out == []
+    card = page.locator(f'li[data-template="{template.public_id}"]')
+    expect(card.locator("code")).to_have_attribute("title", template.public_id)
+    card.get_by_role("button", name=f"Copy the id of {template.name}").click()
+    expect(card.get_by_role("button", name=f"Copy the id of {template.name}")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == template.public_id

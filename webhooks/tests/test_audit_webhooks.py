@@ -52,3 +52,13 @@ def test_the_dashboard_writes_created_and_deleted(alice_client, alice):
     [deleted] = events_of(alice, "webhook.deleted")
     assert created.target == deleted.target == subscription.public_id
     assert (created.actor, deleted.actor, deleted.ip) == (alice, alice, "127.0.0.1")
+
+
+def test_the_dashboard_writes_updated_when_a_subscription_is_edited(alice_client, alice):
+    alice_client.post("/dashboard/webhooks", HOOK)
+    subscription = WebhookSubscription.objects.get(owner=alice)
+    edited = {"url": "https://hooks.example.org/new", "events": ["image.failed"]}
+    assert alice_client.post(f"/dashboard/webhooks/{subscription.public_id}/edit", edited).status_code == 302
+    [updated] = events_of(alice, "webhook.updated")
+    assert (updated.target, updated.actor, updated.ip) == (subscription.public_id, alice, "127.0.0.1")
+    assert updated.details == {**edited, "mode": "live"}
