@@ -39,6 +39,8 @@ COMMON = {
     "rotation": Field("number", 0, minimum=-3600, maximum=3600),
     "opacity": Field("number", 1, minimum=0, maximum=1),
     "hidden": Field("boolean", False),
+    # The designer's lock: kept with the template so every editor sees it; the renderer ignores it.
+    "locked": Field("boolean", False),
 }
 
 FIELDS: dict[str, dict[str, Field]] = {
