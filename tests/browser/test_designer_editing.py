@@ -162,6 +162,21 @@ def test_shift_click_and_marquee_select_several_and_they_move_nudge_and_delete_t
     assert state(page)["selection"] == []
 
 
+def test_several_elements_resize_together_from_the_group_box(page, site):
+    open_designer(page, site, ALPHA, BETA, GAMMA)
+    click_element(page, "alpha")
+    click_element(page, "beta", ["Shift"])
+    # The box around them spans x 50..330: dragged 140 px wider, everything scales by 1.5.
+    handle = page.locator(".selection.is-group .handle-e").bounding_box()
+    drag(page, (handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2), 140 * zoom(page), 0)
+    alpha, beta = element(page, "alpha"), element(page, "beta")
+    assert (alpha["x"], alpha["width"], alpha["height"]) == (50, 150, 60)
+    assert (beta["x"], beta["width"], beta["y"]) == (350, 120, 120)
+    assert element(page, "gamma")["width"] == 60
+    page.keyboard.press("Control+z")
+    assert (element(page, "alpha")["width"], element(page, "beta")["x"]) == (100, 250)
+
+
 def test_copy_paste_and_duplicate_with_offsets_and_unique_names(page, site):
     open_designer(page, site, ALPHA, BETA)
     click_element(page, "alpha")
@@ -289,6 +304,14 @@ def test_double_click_edits_text_on_the_canvas(page, site):
     page.keyboard.press("Escape")
     expect(editor).to_have_count(0)
     assert element(page, "title")["text"] == "Hello"
+
+    # Ctrl+S while typing keeps the text and saves it.
+    page.mouse.dblclick(*centre_of(page, element(page, "title")))
+    page.keyboard.type("Saved")
+    page.keyboard.press("Control+s")
+    expect(page.locator("[data-save-status]")).to_have_text("All changes saved")
+    expect(editor).to_have_count(0)
+    assert element(page, "title")["text"] == "Saved"
 
     # Enter on a selected text element opens the editor too; clicking away keeps the text.
     click_element(page, "title")

@@ -187,6 +187,7 @@ for (const button of root.querySelectorAll("[data-copy]")) {
 /** Saves the document; resolves to true when it is saved. */
 async function save({ overwrite = false } = {}) {
   if (saving) return false;
+  stage.closeEditor(true); // text being typed on the canvas is part of what is saved
   let saved = false;
   store.checkpoint();
   saving = true;

@@ -229,7 +229,10 @@ export class Stage {
     this.box.appendChild(this.sizeLabel);
     this.box.addEventListener("pointerdown", (event) => {
       const handle = event.target.dataset.handle;
-      if (handle && event.button === 0 && !this.spaceDown) {
+      if (!handle || event.button !== 0 || this.spaceDown) return;
+      if (this.box.classList.contains("is-group")) {
+        if (handle !== "rotate") this.startGroupResize(event, handle);
+      } else {
         this.startGesture(event, handle === "rotate" ? "rotate" : "resize", handle);
       }
     });
@@ -250,7 +253,9 @@ export class Stage {
       // Several: one box around them all, without handles.
       const area = unionBounds(chosen);
       this.box.classList.add("is-group");
-      this.box.classList.remove("is-locked");
+      // Resized together only when none of them is locked.
+      this.box.classList.toggle("is-locked", chosen.some((element) => element.locked));
+      for (const [handle, dot] of Object.entries(this.handles)) dot.style.cursor = handleCursor(handle, 0);
       style.left = `${area.left * zoom}px`;
       style.top = `${area.top * zoom}px`;
       style.width = `${(area.right - area.left) * zoom}px`;
@@ -345,6 +350,23 @@ export class Stage {
     this.listen("is-resizing");
   }
 
+  /** Resize several elements together: their positions and sizes scale with the box around them. */
+  startGroupResize(event, handle) {
+    const elements = this.store.selectedElements;
+    if (elements.length < 2 || elements.some((element) => element.locked)) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const area = unionBounds(elements);
+    this.gesture = {
+      kind: "group-resize",
+      handle,
+      start: this.point(event),
+      area: { x: area.left, y: area.top, width: area.right - area.left, height: area.bottom - area.top, rotation: 0 },
+      starts: new Map(elements.map((element) => [element.uid, { ...element }])),
+    };
+    this.listen("is-resizing");
+  }
+
   startMarquee(event) {
     event.preventDefault();
     this.viewport.focus({ preventScroll: true }); // so the keyboard shortcuts apply to the canvas
@@ -395,6 +417,26 @@ export class Stage {
       this.store.updateMany(
         gesture.uids,
         (element) => ({ x: gesture.starts.get(element.uid).x + offset.dx, y: gesture.starts.get(element.uid).y + offset.dy }),
+        { commit: false, reason: "geometry" },
+      );
+      return;
+    }
+    if (gesture.kind === "group-resize") {
+      const from = gesture.area;
+      const to = resizeBox(from, gesture.handle, dx, dy, { keepRatio: event.shiftKey });
+      const sx = to.width / Math.max(1, from.width);
+      const sy = to.height / Math.max(1, from.height);
+      this.store.updateMany(
+        [...gesture.starts.keys()],
+        (element) => {
+          const start = gesture.starts.get(element.uid);
+          return {
+            x: Math.round(to.x + (start.x - from.x) * sx),
+            y: Math.round(to.y + (start.y - from.y) * sy),
+            width: Math.max(1, Math.round(start.width * sx)),
+            height: Math.max(1, Math.round(start.height * sy)),
+          };
+        },
         { commit: false, reason: "geometry" },
       );
       return;
@@ -508,7 +550,7 @@ export class Stage {
     }
     style.fontVariationSettings = getComputedStyle(inner).fontVariationSettings;
     editor.addEventListener("keydown", (event) => {
-      event.stopPropagation(); // the canvas's shortcuts stay out of the text
+      // The page's shortcuts leave text fields alone (all but Ctrl/⌘+S, which keeps the text first).
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         this.closeEditor(true);
