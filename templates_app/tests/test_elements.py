@@ -131,3 +131,10 @@ def test_locked_is_a_boolean_kept_with_the_element_and_ignored_by_the_renderer()
     assert fields_of(caught.value) == {"elements[0].locked"}
     document = {"width": 100, "height": 100, "background": "#ffffff"}
     assert build_svg({**document, "elements": [locked]}) == build_svg({**document, "elements": [box]})
+
+
+def test_a_render_cannot_modify_the_editors_lock():
+    elements = clean_elements([BOX])
+    with pytest.raises(InvalidInput) as caught:
+        apply_modifications(elements, [{"name": "box", "locked": True}])
+    assert fields_of(caught.value) == {"modifications[0].locked"}
