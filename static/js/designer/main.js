@@ -300,7 +300,9 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   if (!chosen.length || mod || event.altKey) return;
-  if (event.key === "Enter" && chosen.length === 1 && chosen[0].type === "text") {
+  // Enter on the canvas (not on a focused button, which Enter presses) edits the text in place.
+  const onCanvas = event.target === document.body || event.target === stage.viewport || event.target.closest("[data-uid]");
+  if (event.key === "Enter" && onCanvas && chosen.length === 1 && chosen[0].type === "text") {
     event.preventDefault();
     stage.editText(chosen[0].uid);
     return;

@@ -290,6 +290,10 @@ export class Stage {
       return;
     }
     if (event.button !== 0 || event.target.closest(".handle")) return;
+    const { viewport } = this;
+    if (event.target === viewport && (event.offsetX >= viewport.clientWidth || event.offsetY >= viewport.clientHeight)) {
+      return; // a scrollbar
+    }
     const node = event.target.closest("[data-uid]");
     if (!node || !this.canvas.contains(node)) {
       this.startMarquee(event);
