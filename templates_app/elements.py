@@ -39,6 +39,8 @@ COMMON = {
     "rotation": Field("number", 0, minimum=-3600, maximum=3600),
     "opacity": Field("number", 1, minimum=0, maximum=1),
     "hidden": Field("boolean", False),
+    # The designer's lock: kept with the template so every editor sees it; the renderer ignores it.
+    "locked": Field("boolean", False),
 }
 
 FIELDS: dict[str, dict[str, Field]] = {
@@ -87,8 +89,17 @@ ELEMENT_TYPES = tuple(FIELDS)
 PRIMARY_FIELD = {"text": "text", "image": "src", "qr_code": "value", "rect": "fill", "ellipse": "fill"}
 
 
+# Fields for the editor alone: stored with the template, never drawn, never modified by a render.
+EDITOR_FIELDS = frozenset({"locked"})
+
+
 def fields_for(element_type: str) -> dict[str, Field]:
     return {**COMMON, **FIELDS[element_type]}
+
+
+def modifiable_fields(element_type: str) -> dict[str, Field]:
+    """The fields a render's modifications may set (and the modifications schema lists)."""
+    return {name: spec for name, spec in fields_for(element_type).items() if name not in EDITOR_FIELDS}
 
 
 def check_value(spec: Field, value: Any) -> tuple[Any, str | None]:
@@ -268,7 +279,7 @@ def apply_modifications(elements: list[dict], raw: Any) -> tuple[list[dict], lis
                 code="unknown_element",
             )
         element = result[by_name[name]]
-        specs = fields_for(element["type"])
+        specs = modifiable_fields(element["type"])
         clean = {"name": name}
         for field, value in change.items():
             if field == "name":

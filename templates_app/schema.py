@@ -10,7 +10,7 @@ the flat shape ("title.color": "#fff").
 from django.conf import settings
 from django.urls import reverse
 
-from templates_app.elements import COLOR_RE, PRIMARY_FIELD, Field, fields_for
+from templates_app.elements import COLOR_RE, PRIMARY_FIELD, Field, modifiable_fields
 from templates_app.models import DesignTemplate
 
 JSON_TYPES = {"number": "number", "integer": "integer", "boolean": "boolean", "string": "string", "color": "string"}
@@ -48,7 +48,7 @@ def modifications_schema(template: DesignTemplate) -> dict:
         name, element_type = element["name"], element["type"]
         fields = {
             field: field_schema(spec, element.get(field, spec.default))
-            for field, spec in fields_for(element_type).items()
+            for field, spec in modifiable_fields(element_type).items()
         }
         primary = PRIMARY_FIELD[element_type]
         definitions[name] = {

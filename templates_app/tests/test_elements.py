@@ -117,3 +117,24 @@ def test_a_modification_whose_name_is_not_a_string_is_refused_even_without_field
     with pytest.raises(InvalidInput) as caught:
         merge_modifications([], [{"name": name}])
     assert caught.value.errors[0]["field"] == "modifications[0].name"
+
+
+def test_locked_is_a_boolean_kept_with_the_element_and_ignored_by_the_renderer():
+    from templates_app.rendering import build_svg
+
+    [box] = clean_elements([BOX])
+    assert box["locked"] is False
+    [locked] = clean_elements([{**BOX, "locked": True}])
+    assert locked["locked"] is True
+    with pytest.raises(InvalidInput) as caught:
+        clean_elements([{**BOX, "locked": "yes"}])
+    assert fields_of(caught.value) == {"elements[0].locked"}
+    document = {"width": 100, "height": 100, "background": "#ffffff"}
+    assert build_svg({**document, "elements": [locked]}) == build_svg({**document, "elements": [box]})
+
+
+def test_a_render_cannot_modify_the_editors_lock():
+    elements = clean_elements([BOX])
+    with pytest.raises(InvalidInput) as caught:
+        apply_modifications(elements, [{"name": "box", "locked": True}])
+    assert fields_of(caught.value) == {"modifications[0].locked"}

@@ -74,3 +74,102 @@ export function handleCursor(handle, rotation) {
   const steps = Math.round((((rotation || 0) % 180) + 180) / 45);
   return cursors[(base + steps) % 4];
 }
+
+// --- several elements: bounds, alignment, distribution, snapping -------------------------
+
+/** The axis-aligned bounds of a (possibly rotated) element on the canvas. */
+export function bounds(element) {
+  const angle = (element.rotation || 0) * RAD;
+  const cos = Math.abs(Math.cos(angle));
+  const sin = Math.abs(Math.sin(angle));
+  const width = element.width * cos + element.height * sin;
+  const height = element.width * sin + element.height * cos;
+  const cx = element.x + element.width / 2;
+  const cy = element.y + element.height / 2;
+  return { left: cx - width / 2, top: cy - height / 2, right: cx + width / 2, bottom: cy + height / 2 };
+}
+
+/** The bounds around several elements. */
+export function unionBounds(elements) {
+  const all = elements.map(bounds);
+  return {
+    left: Math.min(...all.map((b) => b.left)),
+    top: Math.min(...all.map((b) => b.top)),
+    right: Math.max(...all.map((b) => b.right)),
+    bottom: Math.max(...all.map((b) => b.bottom)),
+  };
+}
+
+const AXES = {
+  x: { start: "left", end: "right", key: "x" },
+  y: { start: "top", end: "bottom", key: "y" },
+};
+const ALIGNMENTS = {
+  left: ["x", 0],
+  center: ["x", 0.5],
+  right: ["x", 1],
+  top: ["y", 0],
+  middle: ["y", 0.5],
+  bottom: ["y", 1],
+};
+
+/** New positions (uid → {x} or {y}) lining `elements` up on one side or the middle of `area`. */
+export function alignTo(elements, mode, area) {
+  const [axisName, fraction] = ALIGNMENTS[mode];
+  const axis = AXES[axisName];
+  const target = area[axis.start] + (area[axis.end] - area[axis.start]) * fraction;
+  const moves = new Map();
+  for (const element of elements) {
+    const box = bounds(element);
+    const at = box[axis.start] + (box[axis.end] - box[axis.start]) * fraction;
+    moves.set(element.uid, { [axis.key]: Math.round(element[axis.key] + target - at) });
+  }
+  return moves;
+}
+
+/**
+ * New positions spacing `elements` evenly along an axis ("x" or "y"). With `inside` the first and
+ * last stay where they are and the gaps between them become equal; otherwise (to the canvas) the
+ * gaps before, between and after them are equal, which centres a single element.
+ */
+export function distribute(elements, axisName, area, { inside }) {
+  const axis = AXES[axisName];
+  const boxes = elements
+    .map((element) => ({ element, box: bounds(element) }))
+    .sort((a, b) => a.box[axis.start] - b.box[axis.start]);
+  const sizes = boxes.map(({ box }) => box[axis.end] - box[axis.start]);
+  const room = area[axis.end] - area[axis.start] - sizes.reduce((sum, size) => sum + size, 0);
+  const gap = inside ? room / (boxes.length - 1) : room / (boxes.length + 1);
+  let at = area[axis.start] + (inside ? 0 : gap);
+  const moves = new Map();
+  boxes.forEach(({ element, box }, index) => {
+    moves.set(element.uid, { [axis.key]: Math.round(element[axis.key] + at - box[axis.start]) });
+    at += sizes[index] + gap;
+  });
+  return moves;
+}
+
+/**
+ * Snap a box being moved by (dx, dy): its edges and centre go to the nearest of `targets`
+ * ({x: [...], y: [...]}) within `reach`. Returns the offset to use and the guides to draw.
+ */
+export function snapOffset(box, dx, dy, targets, reach) {
+  const pick = (start, end, delta, lines) => {
+    let best = null;
+    for (const edge of [start + delta, (start + end) / 2 + delta, end + delta]) {
+      for (const line of lines) {
+        const distance = line - edge;
+        if (Math.abs(distance) <= reach && (!best || Math.abs(distance) < Math.abs(best.distance))) {
+          best = { distance, line };
+        }
+      }
+    }
+    return best;
+  };
+  const x = pick(box.left, box.right, dx, targets.x);
+  const y = pick(box.top, box.bottom, dy, targets.y);
+  const guides = [];
+  if (x) guides.push({ axis: "x", at: x.line });
+  if (y) guides.push({ axis: "y", at: y.line });
+  return { dx: Math.round(dx + (x ? x.distance : 0)), dy: Math.round(dy + (y ? y.distance : 0)), guides };
+}

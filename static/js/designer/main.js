@@ -4,6 +4,7 @@
 import { Fonts } from "./fonts.js";
 import { Panels } from "./panels.js";
 import { describe, Preview } from "./preview.js";
+import { alignTo, distribute, unionBounds } from "./geometry.js";
 import { snippets } from "./snippets.js";
 import { Stage } from "./stage.js";
 import { defaultElement, Store } from "./store.js";
@@ -24,6 +25,7 @@ const panels = new Panels({
   root,
   onUpload: embedPicture,
   onFocusElement: () => stage.focusSelected(),
+  onDuplicate: () => duplicateSelection(),
 });
 const preview = new Preview({ store, url: config.urls.preview, csrfToken: config.csrf_token, root });
 
@@ -33,6 +35,7 @@ const buttons = {
   redo: $('[data-action="redo"]'),
   save: $('[data-action="save"]'),
 };
+const arrangeButtons = [...root.querySelectorAll("[data-arrange]")];
 const saveStatus = $("[data-save-status]");
 const versionBadge = $("[data-version]");
 const titleNode = $("[data-title]");
@@ -49,7 +52,7 @@ store.subscribe((reason) => {
     if (stage.fitted) stage.fit();
     else stage.setZoom(stage.zoom);
   }
-  if (["selection", "structure", "history", "errors", "saved"].includes(reason)) {
+  if (["selection", "structure", "history", "errors", "saved", "commit"].includes(reason)) {
     panels.renderLayers();
     panels.renderProperties(reason === "history");
   } else {
@@ -63,6 +66,8 @@ store.subscribe((reason) => {
 });
 
 function updateChrome() {
+  const movable = store.selectedElements.filter((element) => !element.locked).length;
+  for (const button of arrangeButtons) button.disabled = movable === 0;
   buttons.undo.disabled = !store.canUndo;
   buttons.redo.disabled = !store.canRedo;
   const dirty = store.dirty;
@@ -182,6 +187,7 @@ for (const button of root.querySelectorAll("[data-copy]")) {
 /** Saves the document; resolves to true when it is saved. */
 async function save({ overwrite = false } = {}) {
   if (saving) return false;
+  stage.closeEditor(true); // text being typed on the canvas is part of what is saved
   let saved = false;
   store.checkpoint();
   saving = true;
@@ -278,25 +284,93 @@ document.addEventListener("keydown", (event) => {
     store.undo();
     return;
   }
-  const element = store.selection;
   if (event.key === "Escape") {
     store.select(null);
     return;
   }
-  if (!element || mod || event.altKey) return;
-  const locked = store.isLocked(element.uid);
-  if ((event.key === "Delete" || event.key === "Backspace") && !locked) {
+  const chosen = store.selectedElements;
+  const unlocked = chosen.filter((element) => !element.locked);
+  if (mod && !event.altKey && !event.shiftKey && ["c", "v", "d"].includes(key)) {
+    // Text selected on the page (a snippet, a hint) is copied as text.
+    if (key === "c" && !window.getSelection().isCollapsed) return;
     event.preventDefault();
-    store.remove(element.uid);
+    if (key === "c") copySelection();
+    else if (key === "v") pasteClipboard();
+    else duplicateSelection();
+    return;
+  }
+  if (!chosen.length || mod || event.altKey) return;
+  // Enter on the canvas (not on a focused button, which Enter presses) edits the text in place.
+  const onCanvas = event.target === document.body || event.target === stage.viewport || event.target.closest("[data-uid]");
+  if (event.key === "Enter" && onCanvas && chosen.length === 1 && chosen[0].type === "text") {
+    event.preventDefault();
+    stage.editText(chosen[0].uid);
+    return;
+  }
+  if ((event.key === "Delete" || event.key === "Backspace") && unlocked.length) {
+    event.preventDefault();
+    store.removeMany(unlocked.map((element) => element.uid));
+    stage.viewport.focus({ preventScroll: true });
     return;
   }
   const steps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[event.key];
-  if (steps && !locked) {
+  if (steps && unlocked.length) {
     event.preventDefault();
     const by = event.shiftKey ? 10 : 1;
-    store.updateElement(element.uid, { x: element.x + steps[0] * by, y: element.y + steps[1] * by });
+    store.updateMany(
+      unlocked.map((element) => element.uid),
+      (element) => ({ x: element.x + steps[0] * by, y: element.y + steps[1] * by }),
+    );
   }
 });
+
+// --- copy, paste, duplicate ------------------------------------------------------------
+
+// The designer's own clipboard (elements as JSON); each paste of the same copy lands 20 px further.
+const PASTE_OFFSET = 20;
+let clipboard = [];
+let pastes = 0;
+
+function copySelection() {
+  if (!store.selectedElements.length) return;
+  clipboard = store.selectedElements.map(({ uid: _uid, ...element }) => structuredClone(element));
+  pastes = 0;
+  flash(`Copied ${clipboard.length === 1 ? clipboard[0].name : `${clipboard.length} elements`}.`);
+}
+
+function pasteClipboard() {
+  if (!clipboard.length) return;
+  pastes += 1;
+  store.paste(clipboard, PASTE_OFFSET * pastes);
+  stage.focusSelected();
+}
+
+function duplicateSelection() {
+  const chosen = store.selectedElements;
+  if (!chosen.length) return;
+  store.paste(chosen, PASTE_OFFSET);
+  stage.focusSelected();
+}
+
+// --- align and distribute ---------------------------------------------------------------
+
+/** Align or distribute the selection: within its own bounds when 2+ are selected, on the canvas when one. */
+function arrange(mode) {
+  const chosen = store.selectedElements;
+  const movable = chosen.filter((element) => !element.locked);
+  if (!movable.length) return;
+  const canvas = { left: 0, top: 0, right: store.doc.width, bottom: store.doc.height };
+  let moves;
+  if (mode === "distribute-x" || mode === "distribute-y") {
+    const inside = chosen.length >= 3;
+    moves = distribute(movable, mode.slice(-1), inside ? unionBounds(chosen) : canvas, { inside });
+  } else {
+    moves = alignTo(movable, mode, chosen.length >= 2 ? unionBounds(chosen) : canvas);
+  }
+  store.updateMany([...moves.keys()], (element) => moves.get(element.uid));
+}
+
+for (const button of arrangeButtons) button.addEventListener("click", () => arrange(button.dataset.arrange));
 
 // --- uploads -------------------------------------------------------------------------
 
@@ -351,6 +425,12 @@ root.classList.add("is-ready");
 
 // A read-only handle for debugging and the browser tests: the document as it would be saved.
 window.imagiorDesigner = Object.freeze({
-  state: () => ({ ...store.body(), version: store.version, selected: store.selection?.name ?? null }),
+  state: () => ({
+    ...store.body(),
+    version: store.version,
+    selected: store.selection?.name ?? null,
+    selection: store.selectedElements.map((element) => element.name),
+    zoom: stage.zoom,
+  }),
   dirty: () => store.dirty,
 });

@@ -13,6 +13,7 @@ const LABELS = {
   rotation: "Rotation (°)",
   opacity: "Opacity",
   hidden: "Hidden",
+  locked: "Locked",
   text: "Text",
   font_family: "Font",
   font_size: "Size",
@@ -93,7 +94,8 @@ function h(tag, attributes = {}, ...children) {
 }
 
 export class Panels {
-  constructor({ store, fonts, root, onUpload, onFocusElement }) {
+  constructor({ store, fonts, root, onUpload, onFocusElement, onDuplicate }) {
+    this.onDuplicate = onDuplicate;
     this.store = store;
     this.fonts = fonts;
     this.onUpload = onUpload;
@@ -114,7 +116,7 @@ export class Panels {
     for (const element of items) {
       const index = store.indexOf(element.uid);
       const locked = store.isLocked(element.uid);
-      const selected = element.uid === store.selected;
+      const selected = store.isSelected(element.uid);
       const hasErrors = Object.keys(store.errorsFor(element.uid)).length > 0;
       const row = h(
         "li",
@@ -131,8 +133,9 @@ export class Panels {
             className: "layer-select",
             "aria-pressed": selected ? "true" : "false",
             title: `${TYPE_LABELS[element.type]} — select`,
-            onclick: () => {
-              store.select(element.uid);
+            onclick: (event) => {
+              if (event.shiftKey) store.toggleSelected(element.uid);
+              else store.select(element.uid);
               this.onFocusElement?.();
             },
           },
@@ -177,28 +180,93 @@ export class Panels {
 
   renderProperties(force = false) {
     const element = this.store.selection;
-    const key = element ? `${element.uid}:${element.type}` : "template";
+    const several = this.store.selectedUids.length > 1;
+    const key = several ? `multi:${this.store.selectedUids.join(",")}` : element ? `${element.uid}:${element.type}` : "template";
     if (!force && key === this.built) {
       this.sync();
       return;
     }
     this.built = key;
     this.inputs = new Map();
-    if (element) this.buildElement(element);
+    if (several) this.buildSeveral();
+    else if (element) this.buildElement(element);
     else this.buildTemplate();
     this.sync();
+  }
+
+  /** The values the selected elements share (null where they differ), for the "N elements" panel. */
+  commonValues() {
+    const elements = this.store.selectedElements;
+    const values = {};
+    for (const [field] of this.inputs) {
+      const first = elements[0]?.[field];
+      values[field] = elements.every((element) => element[field] === first) ? first : undefined; // undefined: mixed
+    }
+    return values;
+  }
+
+  /** Several elements: what they have in common, edited for all at once. */
+  buildSeveral() {
+    const { store } = this;
+    const elements = store.selectedElements;
+    const uids = elements.map((element) => element.uid);
+    const types = new Set(elements.map((element) => element.type));
+    const specs = { ...store.fields.common };
+    if (types.size === 1) Object.assign(specs, store.fields.types[elements[0].type]);
+    const set = (field) => (value) => store.updateMany(uids, { [field]: value }, { commit: false });
+    const body = h("div", { className: "props props-several" });
+    body.append(
+      h(
+        "p",
+        { className: "hint" },
+        types.size === 1
+          ? `${elements.length} ${TYPE_LABELS[elements[0].type].toLowerCase()} elements: an empty field differs between them; a change applies to all.`
+          : `${elements.length} elements of ${types.size} kinds: an empty field differs between them; a change applies to all.`,
+      ),
+    );
+    const layout = h("fieldset", { className: "group" }, h("legend", { text: "Position and size" }));
+    layout.append(this.row(["x", "y"], specs, set), this.row(["width", "height"], specs, set));
+    layout.append(this.row(["rotation", "opacity"], specs, set));
+    layout.append(this.field("hidden", specs.hidden, set("hidden")), this.field("locked", specs.locked, set("locked")));
+    body.append(layout);
+    if (types.size === 1) {
+      // Same type: its style fields too (not the per-element text, source or font weight list).
+      const type = elements[0].type;
+      const skip = new Set(["text", "src", "value", "font_family", "font_weight"]);
+      const group = h("fieldset", { className: "group" }, h("legend", { text: "Style" }));
+      for (const [, fields] of GROUPS[type]) {
+        for (const field of fields) if (!skip.has(field)) group.append(this.field(field, specs[field], set(field)));
+      }
+      body.append(group);
+    }
+    body.append(
+      h(
+        "div",
+        { className: "props-actions" },
+        h("button", { type: "button", className: "btn btn-small", text: "Duplicate", onclick: () => this.onDuplicate?.() }),
+        h("button", {
+          type: "button",
+          className: "btn btn-small btn-danger",
+          text: `Delete ${elements.length}`,
+          onclick: () => store.removeMany(store.selectedElements.filter((element) => !element.locked).map((element) => element.uid)),
+        }),
+      ),
+    );
+    this.properties.replaceChildren(body);
   }
 
   /** Put current values into the inputs (except the one being typed in) and show errors. */
   sync() {
     const element = this.store.selection;
-    const source = element || this.store.doc;
-    const errors = element ? this.store.errorsFor(element.uid) : this.store.templateErrors();
+    const several = this.store.selectedUids.length > 1;
+    const source = several ? this.commonValues() : element || this.store.doc;
+    const errors = several ? {} : element ? this.store.errorsFor(element.uid) : this.store.templateErrors();
     for (const [field, control] of this.inputs) {
       control.sync(source[field]);
       control.showError(errors[field] || control.localError || "");
     }
-    if (element) this.propertiesTitle.textContent = `${TYPE_LABELS[element.type]} · ${element.name}`;
+    if (several) this.propertiesTitle.textContent = `${this.store.selectedUids.length} elements`;
+    else if (element) this.propertiesTitle.textContent = `${TYPE_LABELS[element.type]} · ${element.name}`;
     else this.propertiesTitle.textContent = "Template";
   }
 
@@ -286,6 +354,7 @@ export class Panels {
     layout.append(this.row(["x", "y"], specs, set), this.row(["width", "height"], specs, set));
     layout.append(this.row(["rotation", "opacity"], specs, set));
     layout.append(this.field("hidden", specs.hidden, set("hidden"), element));
+    layout.append(this.field("locked", specs.locked, set("locked"), element));
     body.append(layout);
 
     for (const [title, fields] of GROUPS[element.type]) {
@@ -305,7 +374,7 @@ export class Panels {
       body.append(group);
     }
     // Every field of the type must be editable: anything not placed above goes at the end.
-    const placed = new Set(["name", "x", "y", "width", "height", "rotation", "opacity", "hidden"]);
+    const placed = new Set(["name", "x", "y", "width", "height", "rotation", "opacity", "hidden", "locked"]);
     for (const [, fields] of GROUPS[element.type]) fields.forEach((f) => placed.add(f));
     const rest = Object.keys(specs).filter((field) => !placed.has(field));
     if (rest.length) {
@@ -321,15 +390,13 @@ export class Panels {
           type: "button",
           className: "btn btn-small",
           text: "Duplicate",
-          onclick: () => {
-            const { uid: _uid, ...copy } = store.element(uid);
-            store.add({ ...copy, name: store.uniqueName(`${copy.name}_copy`), x: copy.x + 20, y: copy.y + 20 });
-          },
+          onclick: () => this.onDuplicate?.(),
         }),
         h("button", {
           type: "button",
           className: "btn btn-small btn-danger",
           text: "Delete",
+          disabled: Boolean(element.locked),
           onclick: () => store.remove(uid),
         }),
       ),
@@ -411,6 +478,7 @@ export class Panels {
       error,
       (value) => {
         if (document.activeElement === input) return;
+        input.placeholder = value === undefined ? "mixed" : spec.nullable ? "none" : "";
         input.value = value === null || value === undefined ? "" : String(round(value));
       },
       input,
@@ -618,7 +686,9 @@ export class Panels {
       wrapper,
       error,
       (value) => {
-        current = value;
+        current = value ?? null;
+        // Several selected elements with different colours: "mixed", neither a colour nor none.
+        text.placeholder = value === undefined ? "mixed" : nullable ? "none" : "#000000";
         if (document.activeElement !== text) text.value = value || "";
         picker.value = sixDigits(value) || "#000000";
         picker.disabled = value === null;

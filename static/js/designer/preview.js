@@ -1,7 +1,8 @@
 // The authoritative preview: the server renders the unsaved template through the API's
 // pipeline (free, never stored) and the PNG is shown next to, or over, the canvas.
 
-const DEBOUNCE_MS = 700;
+// Starts once edits pause; a newer request aborts the one in flight (AbortController in run()).
+const DEBOUNCE_MS = 250;
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export class Preview {

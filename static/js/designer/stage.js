@@ -2,9 +2,12 @@
 // the selection box with its resize and rotate handles, and pointer gestures.
 // Every style is set through the CSSOM (allowed by the CSP); no style attributes.
 
-import { HANDLES, handleCursor, resizeBox, rotationTowards } from "./geometry.js";
+import { bounds, HANDLES, handleCursor, resizeBox, rotationTowards, snapOffset, unionBounds } from "./geometry.js";
 
 const ZOOMS = [0.05, 0.1, 0.125, 0.25, 0.33, 0.5, 0.67, 0.75, 1, 1.25, 1.5, 2, 3, 4];
+const MIN_ZOOM = 0.05;
+const MAX_ZOOM = 8;
+const SNAP_PX = 6; // how near, in screen pixels, an edge must come to snap
 const SVG = "http://www.w3.org/2000/svg";
 const TYPE_LABELS = { text: "Text", rect: "Rectangle", ellipse: "Ellipse", image: "Image", qr_code: "QR code" };
 
@@ -13,6 +16,7 @@ export class Stage {
     this.store = store;
     this.fonts = fonts;
     this.viewport = root.querySelector("[data-stage]");
+    this.inner = this.viewport.querySelector(".d-stage-inner");
     this.frame = root.querySelector("[data-canvas-frame]");
     this.canvas = root.querySelector("[data-canvas]");
     this.overlay = root.querySelector("[data-overlay]");
@@ -22,21 +26,36 @@ export class Stage {
     this.zoom = 1;
     this.fitted = true;
     this.gesture = null;
+    this.editor = null; // the on-canvas text editor while one is open
+    this.spaceDown = false;
+    this.focusing = false;
+    this.guides = [];
     this.buildSelection();
-    this.canvas.addEventListener("pointerdown", (event) => this.onPointerDown(event));
-    this.viewport.addEventListener("pointerdown", (event) => {
-      if (event.target === this.viewport || event.target === this.frame.parentElement) this.store.select(null);
+    this.marquee = document.createElement("div");
+    this.marquee.className = "marquee";
+    this.marquee.hidden = true;
+    this.overlay.appendChild(this.marquee);
+    this.viewport.addEventListener("pointerdown", (event) => this.onPointerDown(event));
+    this.canvas.addEventListener("dblclick", (event) => {
+      const node = event.target.closest("[data-uid]");
+      if (node) this.editText(node.dataset.uid);
     });
     this.canvas.addEventListener("focusin", (event) => {
       const node = event.target.closest("[data-uid]");
-      if (node && !this.gesture) this.store.select(node.dataset.uid);
+      if (node && !this.gesture && !this.focusing && !this.store.isSelected(node.dataset.uid)) {
+        this.store.select(node.dataset.uid);
+      }
     });
+    this.viewport.addEventListener("wheel", (event) => this.onWheel(event), { passive: false });
+    window.addEventListener("keydown", (event) => this.onSpace(event, true));
+    window.addEventListener("keyup", (event) => this.onSpace(event, false));
+    window.addEventListener("blur", () => this.setSpace(false));
     new ResizeObserver(() => this.fitted && this.fit()).observe(this.viewport);
     this.onPointerMove = this.onPointerMove.bind(this);
     this.onPointerUp = this.onPointerUp.bind(this);
   }
 
-  // --- zoom ---------------------------------------------------------------
+  // --- zoom and pan -------------------------------------------------------------
 
   fit() {
     const { width, height } = this.store.doc;
@@ -53,7 +72,21 @@ export class Stage {
       direction > 0
         ? ZOOMS.find((step) => step > current + 0.001) || ZOOMS.at(-1)
         : [...ZOOMS].reverse().find((step) => step < current - 0.001) || ZOOMS[0];
-    this.setZoom(next);
+    this.zoomAround(next);
+  }
+
+  /** Zoom keeping the canvas point under (clientX, clientY) — the viewport's centre by default — in place. */
+  zoomAround(zoom, clientX = null, clientY = null) {
+    const room = this.viewport.getBoundingClientRect();
+    const x = clientX ?? room.left + room.width / 2;
+    const y = clientY ?? room.top + room.height / 2;
+    const before = this.frame.getBoundingClientRect();
+    const px = (x - before.left) / this.zoom;
+    const py = (y - before.top) / this.zoom;
+    this.setZoom(Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, zoom)));
+    const after = this.frame.getBoundingClientRect();
+    this.viewport.scrollLeft += after.left + px * this.zoom - x;
+    this.viewport.scrollTop += after.top + py * this.zoom - y;
   }
 
   setZoom(zoom, { fitted = false } = {}) {
@@ -66,8 +99,44 @@ export class Stage {
     this.canvas.style.height = `${height}px`;
     this.canvas.style.transform = `scale(${zoom})`;
     this.canvas.style.setProperty("--zoom", String(zoom));
+    // Once zoomed or panned by hand, the canvas gets room on every side so any part of it can be
+    // brought under the pointer; "Fit" goes back to the centred layout.
+    if (fitted) {
+      this.inner.style.padding = "";
+    } else {
+      const room = this.viewport.getBoundingClientRect();
+      this.inner.style.padding = `${Math.max(48, room.height - 48)}px ${Math.max(48, room.width - 48)}px`;
+    }
     this.zoomLabel.textContent = `${Math.round(zoom * 100)}%`;
     this.drawSelection();
+  }
+
+  onWheel(event) {
+    if (!(event.ctrlKey || event.metaKey)) return;
+    event.preventDefault(); // not the browser's page zoom
+    const delta = event.deltaMode === 1 ? event.deltaY * 16 : event.deltaY;
+    this.zoomAround(this.zoom * Math.exp(-delta * 0.002), event.clientX, event.clientY);
+  }
+
+  onSpace(event, down) {
+    if (event.key !== " ") return;
+    if (!down) {
+      // Only a space that started panning is ours: a button activates on its keyup.
+      if (this.spaceDown) {
+        event.preventDefault();
+        this.setSpace(false);
+      }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest?.('input, textarea, select, button, a, [contenteditable], [role="tab"]')) return;
+    event.preventDefault(); // no page scroll
+    this.setSpace(true);
+  }
+
+  setSpace(down) {
+    this.spaceDown = down;
+    this.viewport.classList.toggle("is-pan-ready", down);
   }
 
   /** Canvas pixels under a pointer event. */
@@ -109,6 +178,7 @@ export class Stage {
         this.nodes.delete(uid);
       }
     }
+    if (this.editor && !this.store.element(this.editor.dataset.for)) this.closeEditor(false);
     this.drawSelection();
   }
 
@@ -121,7 +191,7 @@ export class Stage {
     style.transform = element.rotation ? `rotate(${element.rotation}deg)` : "";
     style.opacity = String(element.opacity ?? 1);
     node.hidden = Boolean(element.hidden);
-    node.classList.toggle("is-selected", element.uid === this.store.selected);
+    node.classList.toggle("is-selected", this.store.isSelected(element.uid));
     node.classList.toggle("is-locked", this.store.isLocked(element.uid));
     node.setAttribute("aria-label", `${TYPE_LABELS[element.type]} “${element.name}”`);
     const draw = {
@@ -159,23 +229,45 @@ export class Stage {
     this.box.appendChild(this.sizeLabel);
     this.box.addEventListener("pointerdown", (event) => {
       const handle = event.target.dataset.handle;
-      if (handle) this.startGesture(event, handle === "rotate" ? "rotate" : "resize", handle);
+      if (!handle || event.button !== 0 || this.spaceDown) return;
+      if (this.box.classList.contains("is-group")) {
+        if (handle !== "rotate") this.startGroupResize(event, handle);
+      } else {
+        this.startGesture(event, handle === "rotate" ? "rotate" : "resize", handle);
+      }
     });
     this.overlay.appendChild(this.box);
   }
 
   drawSelection() {
-    const element = this.store.selection;
-    for (const [uid, node] of this.nodes) node.classList.toggle("is-selected", uid === this.store.selected);
-    if (!element || element.hidden) {
+    for (const [uid, node] of this.nodes) node.classList.toggle("is-selected", this.store.isSelected(uid));
+    const chosen = this.store.selectedElements.filter((element) => !element.hidden);
+    const zoom = this.zoom;
+    const style = this.box.style;
+    if (!chosen.length) {
       this.box.hidden = true;
       return;
     }
-    const zoom = this.zoom;
-    const locked = this.store.isLocked(element.uid);
     this.box.hidden = false;
+    if (chosen.length > 1 || this.store.selectedUids.length > 1) {
+      // Several: one box around them all, without handles.
+      const area = unionBounds(chosen);
+      this.box.classList.add("is-group");
+      // Resized together only when none of them is locked.
+      this.box.classList.toggle("is-locked", chosen.some((element) => element.locked));
+      for (const [handle, dot] of Object.entries(this.handles)) dot.style.cursor = handleCursor(handle, 0);
+      style.left = `${area.left * zoom}px`;
+      style.top = `${area.top * zoom}px`;
+      style.width = `${(area.right - area.left) * zoom}px`;
+      style.height = `${(area.bottom - area.top) * zoom}px`;
+      style.transform = "";
+      this.sizeLabel.textContent = `${this.store.selectedUids.length} elements`;
+      return;
+    }
+    const element = chosen[0];
+    const locked = this.store.isLocked(element.uid);
+    this.box.classList.remove("is-group");
     this.box.classList.toggle("is-locked", locked);
-    const style = this.box.style;
     style.left = `${element.x * zoom}px`;
     style.top = `${element.y * zoom}px`;
     style.width = `${element.width * zoom}px`;
@@ -192,16 +284,59 @@ export class Stage {
   // --- gestures -------------------------------------------------------------
 
   onPointerDown(event) {
-    if (event.button !== 0) return;
+    if (this.editor && event.target === this.editor) return;
+    if (event.button === 1 || (event.button === 0 && this.spaceDown)) {
+      this.startPan(event);
+      return;
+    }
+    if (event.button !== 0 || event.target.closest(".handle")) return;
+    const { viewport } = this;
+    if (event.target === viewport && (event.offsetX >= viewport.clientWidth || event.offsetY >= viewport.clientHeight)) {
+      return; // a scrollbar
+    }
     const node = event.target.closest("[data-uid]");
-    if (!node) {
-      this.store.select(null);
+    if (!node || !this.canvas.contains(node)) {
+      this.startMarquee(event);
       return;
     }
     event.preventDefault(); // no text selection or native image drag
+    const uid = node.dataset.uid;
+    this.focusing = true;
     node.focus({ preventScroll: true });
-    this.store.select(node.dataset.uid);
-    if (!this.store.isLocked(node.dataset.uid)) this.startGesture(event, "move");
+    this.focusing = false;
+    if (event.shiftKey) {
+      this.store.toggleSelected(uid);
+      if (!this.store.isSelected(uid)) return;
+    } else if (!this.store.isSelected(uid)) {
+      this.store.select(uid);
+    }
+    // Pressing one of several selected elements drags them all; a click without moving selects it alone.
+    const collapseTo = !event.shiftKey && this.store.selectedUids.length > 1 ? uid : null;
+    this.startMove(event, collapseTo);
+  }
+
+  listen(kind) {
+    document.body.classList.add(kind);
+    window.addEventListener("pointermove", this.onPointerMove);
+    window.addEventListener("pointerup", this.onPointerUp);
+    window.addEventListener("pointercancel", this.onPointerUp);
+  }
+
+  startMove(event, collapseTo) {
+    const movers = this.store.selectedElements.filter((element) => !element.locked);
+    if (!movers.length) return;
+    const moving = new Set(movers.map((element) => element.uid));
+    this.gesture = {
+      kind: "move",
+      uids: [...moving],
+      starts: new Map(movers.map((element) => [element.uid, { x: element.x, y: element.y }])),
+      area: unionBounds(movers),
+      targets: this.snapTargets(moving),
+      start: this.point(event),
+      collapseTo,
+      moved: false,
+    };
+    this.listen("is-moving");
   }
 
   startGesture(event, kind, handle = null) {
@@ -216,22 +351,102 @@ export class Stage {
       start: this.point(event),
       box: { x: element.x, y: element.y, width: element.width, height: element.height, rotation: element.rotation },
     };
-    document.body.classList.add(`is-${kind === "move" ? "moving" : "resizing"}`);
-    window.addEventListener("pointermove", this.onPointerMove);
-    window.addEventListener("pointerup", this.onPointerUp);
-    window.addEventListener("pointercancel", this.onPointerUp);
+    this.listen("is-resizing");
+  }
+
+  /** Resize several elements together: their positions and sizes scale with the box around them. */
+  startGroupResize(event, handle) {
+    const elements = this.store.selectedElements;
+    if (elements.length < 2 || elements.some((element) => element.locked)) return;
+    event.preventDefault();
+    event.stopPropagation();
+    const area = unionBounds(elements);
+    this.gesture = {
+      kind: "group-resize",
+      handle,
+      start: this.point(event),
+      area: { x: area.left, y: area.top, width: area.right - area.left, height: area.bottom - area.top, rotation: 0 },
+      starts: new Map(elements.map((element) => [element.uid, { ...element }])),
+    };
+    this.listen("is-resizing");
+  }
+
+  startMarquee(event) {
+    event.preventDefault();
+    this.viewport.focus({ preventScroll: true }); // so the keyboard shortcuts apply to the canvas
+    this.gesture = {
+      kind: "marquee",
+      start: this.point(event),
+      base: event.shiftKey ? [...this.store.selectedUids] : [],
+      additive: event.shiftKey,
+      moved: false,
+    };
+    this.listen("is-selecting");
+  }
+
+  startPan(event) {
+    event.preventDefault();
+    if (this.fitted) this.zoomAround(this.zoom); // gives the canvas room to move
+    this.gesture = {
+      kind: "pan",
+      x: event.clientX,
+      y: event.clientY,
+      left: this.viewport.scrollLeft,
+      top: this.viewport.scrollTop,
+    };
+    this.listen("is-panning");
   }
 
   onPointerMove(event) {
     const gesture = this.gesture;
     if (!gesture) return;
+    if (gesture.kind === "pan") {
+      this.viewport.scrollLeft = gesture.left - (event.clientX - gesture.x);
+      this.viewport.scrollTop = gesture.top - (event.clientY - gesture.y);
+      return;
+    }
     const point = this.point(event);
     const dx = point.x - gesture.start.x;
     const dy = point.y - gesture.start.y;
-    let values;
+    if (gesture.kind === "marquee") {
+      this.moveMarquee(gesture, point);
+      return;
+    }
     if (gesture.kind === "move") {
-      values = this.snap({ ...gesture.box, x: Math.round(gesture.box.x + dx), y: Math.round(gesture.box.y + dy) });
-    } else if (gesture.kind === "resize") {
+      if (!gesture.moved && Math.hypot(dx, dy) * this.zoom < 3) return;
+      gesture.moved = true;
+      let offset = { dx: Math.round(dx), dy: Math.round(dy), guides: [] };
+      if (!event.altKey) offset = snapOffset(gesture.area, dx, dy, gesture.targets, SNAP_PX / this.zoom);
+      this.showGuides(offset.guides);
+      this.store.updateMany(
+        gesture.uids,
+        (element) => ({ x: gesture.starts.get(element.uid).x + offset.dx, y: gesture.starts.get(element.uid).y + offset.dy }),
+        { commit: false, reason: "geometry" },
+      );
+      return;
+    }
+    if (gesture.kind === "group-resize") {
+      const from = gesture.area;
+      const to = resizeBox(from, gesture.handle, dx, dy, { keepRatio: event.shiftKey });
+      const sx = to.width / Math.max(1, from.width);
+      const sy = to.height / Math.max(1, from.height);
+      this.store.updateMany(
+        [...gesture.starts.keys()],
+        (element) => {
+          const start = gesture.starts.get(element.uid);
+          return {
+            x: Math.round(to.x + (start.x - from.x) * sx),
+            y: Math.round(to.y + (start.y - from.y) * sy),
+            width: Math.max(1, Math.round(start.width * sx)),
+            height: Math.max(1, Math.round(start.height * sy)),
+          };
+        },
+        { commit: false, reason: "geometry" },
+      );
+      return;
+    }
+    let values;
+    if (gesture.kind === "resize") {
       values = resizeBox(gesture.box, gesture.handle, dx, dy, { keepRatio: event.shiftKey });
     } else {
       values = { rotation: rotationTowards(gesture.box, point.x, point.y, { snap: event.shiftKey }) };
@@ -243,30 +458,139 @@ export class Stage {
     window.removeEventListener("pointermove", this.onPointerMove);
     window.removeEventListener("pointerup", this.onPointerUp);
     window.removeEventListener("pointercancel", this.onPointerUp);
-    document.body.classList.remove("is-moving", "is-resizing");
-    if (!this.gesture) return;
+    document.body.classList.remove("is-moving", "is-resizing", "is-selecting", "is-panning");
+    const gesture = this.gesture;
     this.gesture = null;
+    this.showGuides([]);
+    if (!gesture || gesture.kind === "pan") return;
+    if (gesture.kind === "marquee") {
+      this.marquee.hidden = true;
+      if (!gesture.moved && !gesture.additive) this.store.select(null);
+      return;
+    }
+    if (gesture.kind === "move" && !gesture.moved) {
+      if (gesture.collapseTo) this.store.select(gesture.collapseTo);
+      return;
+    }
     this.store.checkpoint();
     this.store.emit("geometry-end");
   }
 
-  /** Snap a moved box's edges and centre to the canvas's edges and centre (within 6 screen px). */
-  snap(box) {
-    if (box.rotation) return { x: box.x, y: box.y };
+  moveMarquee(gesture, point) {
+    const left = Math.min(point.x, gesture.start.x);
+    const top = Math.min(point.y, gesture.start.y);
+    const right = Math.max(point.x, gesture.start.x);
+    const bottom = Math.max(point.y, gesture.start.y);
+    if (!gesture.moved && (right - left) * this.zoom < 3 && (bottom - top) * this.zoom < 3) return;
+    gesture.moved = true;
+    const style = this.marquee.style;
+    this.marquee.hidden = false;
+    style.left = `${left * this.zoom}px`;
+    style.top = `${top * this.zoom}px`;
+    style.width = `${(right - left) * this.zoom}px`;
+    style.height = `${(bottom - top) * this.zoom}px`;
+    const hits = this.store.doc.elements
+      .filter((element) => {
+        if (element.hidden) return false;
+        const box = bounds(element);
+        return box.left < right && box.right > left && box.top < bottom && box.bottom > top;
+      })
+      .map((element) => element.uid);
+    this.store.setSelection([...gesture.base, ...hits]);
+  }
+
+  // --- snapping --------------------------------------------------------------
+
+  /** The lines a moved box snaps to: the canvas's edges and centre, and every other visible element's. */
+  snapTargets(moving) {
     const { width, height } = this.store.doc;
-    const reach = 6 / this.zoom;
-    const pick = (position, size, total) => {
-      for (const target of [0, total / 2 - size / 2, total - size]) {
-        if (Math.abs(position - target) <= reach) return Math.round(target);
+    const targets = { x: [0, width / 2, width], y: [0, height / 2, height] };
+    for (const element of this.store.doc.elements) {
+      if (moving.has(element.uid) || element.hidden) continue;
+      const box = bounds(element);
+      targets.x.push(box.left, (box.left + box.right) / 2, box.right);
+      targets.y.push(box.top, (box.top + box.bottom) / 2, box.bottom);
+    }
+    return targets;
+  }
+
+  showGuides(guides) {
+    for (const line of this.guides) line.remove();
+    this.guides = guides.map(({ axis, at }) => {
+      const line = document.createElement("div");
+      line.className = `guide guide-${axis}`;
+      line.dataset.at = String(Math.round(at * 100) / 100);
+      if (axis === "x") line.style.left = `${at * this.zoom}px`;
+      else line.style.top = `${at * this.zoom}px`;
+      this.overlay.appendChild(line);
+      return line;
+    });
+  }
+
+  // --- text on the canvas -----------------------------------------------------
+
+  /** Edit a text element in place: Enter keeps the text, Escape drops it, Shift+Enter is a new line. */
+  editText(uid) {
+    const element = this.store.element(uid);
+    const node = this.nodes.get(uid);
+    if (!element || !node || element.type !== "text" || element.locked) return;
+    this.closeEditor(true);
+    this.store.select(uid);
+    const inner = node.querySelector(".el-text-inner");
+    const editor = document.createElement("textarea");
+    editor.className = "el-text-editor";
+    editor.dataset.for = uid;
+    editor.value = element.text;
+    editor.spellcheck = false;
+    editor.setAttribute("aria-label", `Text of “${element.name}” (Enter keeps it, Escape cancels, Shift+Enter adds a line)`);
+    const style = editor.style;
+    style.left = `${element.x}px`;
+    style.top = `${element.y}px`;
+    style.width = `${element.width}px`;
+    style.height = `${element.height}px`;
+    style.transform = element.rotation ? `rotate(${element.rotation}deg)` : "";
+    for (const property of ["fontFamily", "fontWeight", "fontStyle", "fontSize", "color", "textAlign", "lineHeight", "letterSpacing", "textTransform"]) {
+      style[property] = inner.style[property];
+    }
+    style.fontVariationSettings = getComputedStyle(inner).fontVariationSettings;
+    editor.addEventListener("keydown", (event) => {
+      // The page's shortcuts leave text fields alone (all but Ctrl/⌘+S, which keeps the text first).
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.closeEditor(true);
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        this.closeEditor(false);
       }
-      return position;
-    };
-    return { x: pick(box.x, box.width, width), y: pick(box.y, box.height, height) };
+    });
+    editor.addEventListener("blur", () => this.closeEditor(true));
+    this.editor = editor;
+    node.classList.add("is-editing");
+    this.canvas.appendChild(editor);
+    editor.focus({ preventScroll: true });
+    editor.select();
+  }
+
+  closeEditor(keep) {
+    const editor = this.editor;
+    if (!editor) return;
+    this.editor = null;
+    const uid = editor.dataset.for;
+    this.nodes.get(uid)?.classList.remove("is-editing");
+    const text = editor.value;
+    editor.remove();
+    const element = this.store.element(uid);
+    if (keep && element && element.text !== text) this.store.updateElement(uid, { text });
+    this.focusSelected();
   }
 
   focusSelected() {
     const node = this.nodes.get(this.store.selected);
-    if (node && document.activeElement !== node) node.focus({ preventScroll: true });
+    if (node && document.activeElement !== node) {
+      this.focusing = true;
+      node.focus({ preventScroll: true });
+      this.focusing = false;
+    }
   }
 }
 

@@ -28,14 +28,13 @@ export class Store {
       background: template.background,
       elements: template.elements.map((element) => ({ ...element, uid: newUid() })),
     };
-    this.selected = null; // uid
+    this.selectedUids = []; // the selection, in the order it was made
     this.past = [];
     this.future = [];
     this.committed = snapshot(this.doc);
     this.saved = this.committed;
     this.listeners = new Set();
     this.errors = []; // [{field, code, message}] from the last save or preview
-    this.locks = loadLocks(this.id);
   }
 
   subscribe(listener) {
@@ -53,8 +52,23 @@ export class Store {
     return this.doc.elements.find((element) => element.uid === uid) || null;
   }
 
+  /** The one selected element's uid, or null when none or several are selected. */
+  get selected() {
+    return this.selectedUids.length === 1 ? this.selectedUids[0] : null;
+  }
+
   get selection() {
     return this.element(this.selected);
+  }
+
+  /** Every selected element, in drawing order. */
+  get selectedElements() {
+    const chosen = new Set(this.selectedUids);
+    return this.doc.elements.filter((element) => chosen.has(element.uid));
+  }
+
+  isSelected(uid) {
+    return this.selectedUids.includes(uid);
   }
 
   indexOf(uid) {
@@ -62,8 +76,7 @@ export class Store {
   }
 
   isLocked(uid) {
-    const element = this.element(uid);
-    return Boolean(element && this.locks.has(element.name));
+    return Boolean(this.element(uid)?.locked);
   }
 
   get dirty() {
@@ -130,14 +143,37 @@ export class Store {
   restore(state) {
     this.committed = state;
     this.doc = JSON.parse(state);
-    if (this.selected && !this.element(this.selected)) this.selected = null;
+    this.selectedUids = this.selectedUids.filter((uid) => this.element(uid));
     this.emit("history");
   }
 
   select(uid) {
-    if (this.selected === uid) return;
-    this.selected = uid;
+    this.setSelection(uid ? [uid] : []);
+  }
+
+  setSelection(uids) {
+    const next = [...new Set(uids)].filter((uid) => this.element(uid));
+    if (next.length === this.selectedUids.length && next.every((uid, i) => uid === this.selectedUids[i])) return;
+    this.selectedUids = next;
     this.emit("selection");
+  }
+
+  /** Shift-click: add the element to the selection, or take it out. */
+  toggleSelected(uid) {
+    if (this.isSelected(uid)) this.setSelection(this.selectedUids.filter((other) => other !== uid));
+    else this.setSelection([...this.selectedUids, uid]);
+  }
+
+  /** Change several elements at once: `values(element)` gives each one's new values. */
+  updateMany(uids, values, options = {}) {
+    const elements = uids.map((uid) => this.element(uid)).filter(Boolean);
+    if (!elements.length) return;
+    this.change(
+      () => {
+        for (const element of elements) Object.assign(element, typeof values === "function" ? values(element) : values);
+      },
+      { reason: "element", ...options },
+    );
   }
 
   add(element) {
@@ -148,10 +184,39 @@ export class Store {
   }
 
   remove(uid) {
-    const index = this.indexOf(uid);
-    if (index < 0) return;
-    if (this.selected === uid) this.selected = null;
-    this.change((doc) => doc.elements.splice(index, 1), { reason: "structure" });
+    this.removeMany([uid]);
+  }
+
+  /** Delete several elements as one undo step. */
+  removeMany(uids) {
+    const gone = new Set(uids.filter((uid) => this.element(uid)));
+    if (!gone.size) return;
+    this.selectedUids = this.selectedUids.filter((uid) => !gone.has(uid));
+    this.change((doc) => {
+      doc.elements = doc.elements.filter((element) => !gone.has(element.uid));
+    }, { reason: "structure" });
+  }
+
+  /**
+   * Add copies of `elements` (plain element objects) shifted by `offset` canvas pixels, with
+   * unique names, on top of the drawing order, as one undo step; the copies become the selection.
+   */
+  paste(elements, offset) {
+    const added = [];
+    this.change(
+      (doc) => {
+        for (const source of elements) {
+          const { uid: _uid, ...copy } = source;
+          const base = copy.name.replace(/_\d+$/, "").slice(0, 58) || "element";
+          const element = { ...copy, name: this.uniqueName(base), x: copy.x + offset, y: copy.y + offset, uid: newUid() };
+          doc.elements.push(element);
+          added.push(element);
+        }
+      },
+      { reason: "structure" },
+    );
+    this.setSelection(added.map((element) => element.uid));
+    return added;
   }
 
   /** Move an element one step up (towards the top of the drawing order) or down. */
@@ -171,22 +236,14 @@ export class Store {
   rename(uid, name) {
     const element = this.element(uid);
     if (!element || element.name === name) return;
-    if (this.locks.has(element.name)) {
-      this.locks.delete(element.name);
-      this.locks.add(name);
-      saveLocks(this.id, this.locks);
-    }
     this.updateElement(uid, { name }, { reason: "structure" });
   }
 
-  /** Locking is the editor's own (the API has no such field): kept per browser. */
+  /** Lock is the element's `locked` field: saved with the template, ignored by the renderer. */
   toggleLock(uid) {
     const element = this.element(uid);
     if (!element) return;
-    if (this.locks.has(element.name)) this.locks.delete(element.name);
-    else this.locks.add(element.name);
-    saveLocks(this.id, this.locks);
-    this.emit("structure");
+    this.updateElement(uid, { locked: !element.locked }, { reason: "structure" });
   }
 
   nameProblem(uid, name) {
@@ -233,22 +290,6 @@ export class Store {
       if (!(error.field || "").startsWith("elements[")) result[error.field || ""] = error.message;
     }
     return result;
-  }
-}
-
-function loadLocks(id) {
-  try {
-    return new Set(JSON.parse(window.localStorage.getItem(`imagior.locks.${id}`) || "[]"));
-  } catch {
-    return new Set();
-  }
-}
-
-function saveLocks(id, locks) {
-  try {
-    window.localStorage.setItem(`imagior.locks.${id}`, JSON.stringify([...locks]));
-  } catch {
-    // Storage may be full or disabled: locks then last for this visit only.
   }
 }
 
