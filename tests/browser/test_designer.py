@@ -1,6 +1,7 @@
 """The template designer in real Chromium: add, drag, resize, recolour, undo/redo,
 preview and save (conftest.py fails a test on any console error or CSP violation)."""
 
+import contextlib
 import io
 import os
 import re
@@ -12,6 +13,7 @@ import requests
 from PIL import Image as PILImage
 from playwright.sync_api import expect
 
+from accounts.models import ApiKey
 from conftest import make_user
 from templates_app import services
 from templates_app.models import DesignTemplate, Image
@@ -282,3 +284,40 @@ def test_the_whole_journey_sign_up_key_design_render_and_use_the_api(page, site)
 def close_to_hex(rgb, hex_colour: str, tolerance: int = 12) -> bool:
     expected = [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
     return all(abs(a - b) <= tolerance for a, b in zip(rgb, expected, strict=True))
+
+
+# A 1×1 PNG, embedded the way the designer's uploads are.
+EMBEDDED_PNG = "data:image/png;base64," + (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def test_the_use_via_api_snippets_render_as_printed(page, site):
+    """An embedded picture is left out of the copied request (not replaced by a URL that
+    cannot be fetched), so the Python snippet, with a real key put in, renders."""
+    user = make_user("lin@example.com")
+    template = services.create_template(
+        owner=user,
+        data={
+            "name": "Photo card",
+            "width": WIDTH,
+            "height": HEIGHT,
+            "elements": [
+                {"name": "photo", "type": "image", "width": 100, "height": 100, "src": EMBEDDED_PNG},
+                {"name": "title", "type": "text", "y": 120, "width": 400, "height": 60, "text": "Hello"},
+            ],
+        },
+    )
+    _, key = ApiKey.issue(user, name="snippet", mode="test")
+    log_in(page, site, "lin@example.com")
+    page.goto(f"{site}/dashboard/templates/{template.public_id}/edit")
+    expect(page.locator("[data-designer].is-ready")).to_have_count(1)
+    page.get_by_role("tab", name="Use via API").click()
+    python = page.locator('[data-snippet="python"]').inner_text()
+    assert "example.com" not in python and '"photo"' not in python and '"title"' in python
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(python.replace("YOUR_API_KEY", key), {})  # noqa: S102 (the snippet a user copies)
+    url = printed.getvalue().strip()
+    image = Image.objects.get(owner=user)
+    assert image.status == "completed" and url == image.url

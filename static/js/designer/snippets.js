@@ -2,16 +2,26 @@
 // The key is always the placeholder YOUR_API_KEY: the page never holds a real one.
 
 const PRIMARY = { text: "text", image: "src", qr_code: "value", rect: "fill", ellipse: "fill" };
-const EXAMPLE_SRC = "https://example.com/photo.jpg";
 
+// The same rule as the docs page (dashboard/docs.py, modifications_for): a picture is shown by its own
+// URL, whole; an embedded (data:) or missing one is left out, so a copied request never names a picture
+// the service cannot fetch (the template's own picture is used then).
 export function modificationsFor(elements) {
-  return elements.map((element) => {
+  const result = [];
+  for (const element of elements) {
     const field = PRIMARY[element.type];
+    if (!field) continue;
     let value = element[field];
-    if (element.type === "image" && (!value || String(value).startsWith("data:"))) value = EXAMPLE_SRC;
+    if (element.type === "image") {
+      if (typeof value === "string" && /^https?:\/\//i.test(value) && value.length <= 500) {
+        result.push({ name: element.name, [field]: value });
+      }
+      continue;
+    }
     if (typeof value === "string" && value.length > 200) value = `${value.slice(0, 200)}…`;
-    return { name: element.name, [field]: value };
-  });
+    result.push({ name: element.name, [field]: value });
+  }
+  return result;
 }
 
 export function snippets({ templateId, elements, endpoint }) {
