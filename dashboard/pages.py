@@ -1,5 +1,6 @@
 import csv
 import json
+import re
 from datetime import date, timedelta
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from dashboard.forms import ImageFilterForm, RerenderForm, WebhookEditForm, Webh
 from dashboard.pagination import BoundedPaginator
 from lib.errors import InvalidInput
 from templates_app import rendering, services
+from templates_app.elements import merge_modifications, normalise_modifications
 from templates_app.models import DesignTemplate, Image
 from webhooks import services as webhooks
 from webhooks.models import WebhookDelivery, WebhookSubscription
@@ -124,8 +126,30 @@ def image_list(request):
 
 
 def _rerender_form(image: Image, data=None) -> RerenderForm:
-    initial = {"modifications": json.dumps(image.modifications, indent=2, ensure_ascii=False), "format": image.format}
-    return RerenderForm(data, initial=initial)
+    return RerenderForm(
+        data, initial={"format": image.format}, template=image.template, image_modifications=image.modifications
+    )
+
+
+def _normalised(changes) -> list[dict]:
+    return [change for _path, change in normalise_modifications(changes)]
+
+
+MODIFICATION_PATH = re.compile(r"^modifications(?:\[(\d+)\]|\.([^.\[]+))")
+
+
+def _add_render_errors(form: RerenderForm, image: Image, changes, errors: list[dict]) -> None:
+    """Each error next to the field of the element it is about (the JSON box for the rest).
+    The domain reports paths into the merged list edit_image renders, so merge the same way."""
+    merged = merge_modifications(image.modifications, changes)
+    for error in errors:
+        match = MODIFICATION_PATH.match(error["field"])
+        name = None
+        if match and match.group(1) is not None and int(match.group(1)) < len(merged):
+            name = merged[int(match.group(1))]["name"]
+        elif match:
+            name = match.group(2)
+        form.add_error(form.field_for(name), f"{error['field']}: {error['message']}")
 
 
 def _image_page(request, image: Image, form: RerenderForm, status: int = 200):
@@ -135,7 +159,6 @@ def _image_page(request, image: Image, form: RerenderForm, status: int = 200):
         "pending": image.status in (Image.Status.PENDING, Image.Status.RENDERING),
         "modifications_json": json.dumps(image.modifications, indent=2, ensure_ascii=False),
         "metadata_json": json.dumps(image.metadata, indent=2, ensure_ascii=False),
-        "element_names": [element["name"] for element in image.template.elements] if image.template else [],
     }
     return render(request, "dashboard/image_detail.html", context, status=status)
 
@@ -177,17 +200,19 @@ def image_rerender(request, image_id: str):
         response = _image_page(request, image, form, status=429)
         response["Retry-After"] = over.headers["Retry-After"]
         return response
+    changes = form.changes()
     try:
+        if form.cleaned_data["modifications"] is not None:
+            changes = merge_modifications(_normalised(changes), form.cleaned_data["modifications"])
         new_image, _ = services.edit_image(
             owner=request.user,
             image_id=image.public_id,
-            modifications=form.cleaned_data["modifications"],
+            modifications=changes,
             fmt=form.cleaned_data["format"],
             run_async=form.cleaned_data["run_async"],
         )
     except InvalidInput as exc:
-        for error in exc.errors:
-            form.add_error("modifications", f"{error['field']}: {error['message']}")
+        _add_render_errors(form, image, changes, exc.errors)
         return _image_page(request, image, form, status=400)
     except ledger.InsufficientCredits as exc:
         form.add_error(None, f"{exc} Buy credits or change plan on the Billing page.")
