@@ -6,8 +6,9 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -122,7 +123,53 @@ def image_list(request):
     images = form.filter(Image.objects.filter(owner=request.user).for_grid())
     page, query = _page(request, images)
     filtered = any(request.GET.get(name) for name in form.fields)
-    return render(request, "dashboard/images.html", {"form": form, "page": page, "query": query, "filtered": filtered})
+    context = {"form": form, "page": page, "query": query, "filtered": filtered, "back": _filter_query(query)}
+    return render(request, "dashboard/images.html", context)
+
+
+# At most this many images in one bulk delete (a page holds DASHBOARD_PAGE_SIZE).
+BULK_DELETE_LIMIT = 100
+
+
+def _filter_query(raw: str) -> str:
+    """The images page's filters (and page) from a query string, re-encoded: where the bulk
+    delete goes back to. Anything else is dropped, so it cannot point elsewhere."""
+    kept = QueryDict(mutable=True)
+    for name, values in QueryDict(raw).lists():
+        if name in ImageFilterForm.base_fields or name == "page":
+            kept.setlist(name, values)
+    return kept.urlencode()
+
+
+@require_POST
+@login_required
+def image_bulk_delete(request):
+    """Delete the selected images, each through services.delete_image (an unfinished render is
+    cancelled and refunded); the first POST asks for confirmation with the count."""
+    back = _filter_query(request.POST.get("back", ""))
+    images_url = reverse("dash-images") + (f"?{back}" if back else "")
+    ids = list(dict.fromkeys(request.POST.getlist("images")))[:BULK_DELETE_LIMIT]
+    images = list(Image.objects.filter(owner=request.user, public_id__in=ids).select_related("template"))
+    if not images:
+        messages.error(request, "Select one or more images to delete.")
+        return redirect(images_url)
+    if request.POST.get("confirm") != "yes":
+        context = {"images": images, "back": back, "images_url": images_url}
+        return render(request, "dashboard/images_delete.html", context)
+    deleted = refunded = 0
+    for image in images:
+        try:
+            image = services.get_image_for(request.user, image.public_id)
+        except Http404:  # deleted meanwhile
+            continue
+        cancelled = services.delete_image(image=image)
+        deleted += 1
+        refunded += bool(cancelled and image.credits_used)
+    text = f"Deleted {deleted} image{pluralize(deleted)}; their URLs no longer work."
+    if refunded:
+        text += f" {refunded} unfinished render{pluralize(refunded)} cancelled and refunded."
+    messages.success(request, text)
+    return redirect(images_url)
 
 
 def _rerender_form(image: Image, data=None) -> RerenderForm:
