@@ -141,13 +141,19 @@ def _filter_query(raw: str) -> str:
     return kept.urlencode()
 
 
+def _images_url(raw_back: str) -> str:
+    """The images page with the filters it was left with."""
+    back = _filter_query(raw_back)
+    return reverse("dash-images") + (f"?{back}" if back else "")
+
+
 @require_POST
 @login_required
 def image_bulk_delete(request):
     """Delete the selected images, each through services.delete_image (an unfinished render is
     cancelled and refunded); the first POST asks for confirmation with the count."""
     back = _filter_query(request.POST.get("back", ""))
-    images_url = reverse("dash-images") + (f"?{back}" if back else "")
+    images_url = _images_url(back)
     ids = list(dict.fromkeys(request.POST.getlist("images")))[:BULK_DELETE_LIMIT]
     images = list(Image.objects.filter(owner=request.user, public_id__in=ids).select_related("template"))
     if not images:
@@ -200,9 +206,12 @@ def _add_render_errors(form: RerenderForm, image: Image, changes, errors: list[d
 
 
 def _image_page(request, image: Image, form: RerenderForm, status: int = 200):
+    back = _filter_query(request.GET.get("back", "") or request.POST.get("back", ""))
     context = {
         "image": image,
         "form": form,
+        "back": back,
+        "images_url": _images_url(back),
         "pending": image.status in (Image.Status.PENDING, Image.Status.RENDERING),
         "modifications_json": json.dumps(image.modifications, indent=2, ensure_ascii=False),
         "metadata_json": json.dumps(image.metadata, indent=2, ensure_ascii=False),
@@ -284,7 +293,7 @@ def image_delete(request, image_id: str):
     cancelled = services.delete_image(image=image)
     refund = " Its render was cancelled and refunded." if cancelled and image.credits_used else ""
     messages.success(request, f"Image {image_id} is deleted; its URL no longer works.{refund}")
-    return redirect("dash-images")
+    return redirect(_images_url(request.POST.get("back", "")))
 
 
 def _usage_days(request) -> int:

@@ -109,3 +109,21 @@ def test_filters_are_kept_in_the_url_by_pagination(alice_client, alice, template
     # The form shows the filters it applied, so a reload (the same URL) keeps them.
     assert '<option value="test" selected>Test</option>' in second
     assert f'<option value="{template.public_id}" selected>' in second
+
+
+def test_an_image_opened_from_a_filtered_list_leads_back_to_it(alice_client, alice, template):
+    image = render(alice, template)
+    html = alice_client.get(f"/dashboard/images?status=completed&template={template.public_id}").content.decode()
+    back = f"status%3Dcompleted%26template%3D{template.public_id}"
+    assert f'href="/dashboard/images/{image.public_id}?back={back}"' in html
+    detail = alice_client.get(f"/dashboard/images/{image.public_id}?back={back}").content.decode()
+    filtered = f"/dashboard/images?status=completed&amp;template={template.public_id}"
+    assert f'<a href="{filtered}">Images</a>' in detail
+    # Deleting it from its page goes back to the same filters too.
+    query = f"status=completed&template={template.public_id}"
+    response = alice_client.post(f"/dashboard/images/{image.public_id}/delete", {"back": query})
+    assert response["Location"] == f"/dashboard/images?{query}"
+    assert not Image.objects.filter(pk=image.pk).exists()
+    # Without filters, the plain links.
+    other = render(alice, template)
+    assert f'href="/dashboard/images/{other.public_id}"' in alice_client.get("/dashboard/images").content.decode()
