@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import ROLL_GRACE_PERIODS, ApiKey, validate_allowed_domains, validate_allowed_ips
 from accounts.scopes import SCOPES
 from templates_app.models import Image
+from templates_app.schema import modifications_schema
 from webhooks.models import WebhookSubscription
 
 
@@ -52,19 +53,91 @@ class ImageFilterForm(forms.Form):
 
 
 class RerenderForm(forms.Form):
-    modifications = forms.CharField(
-        label="Modifications (JSON)",
-        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "class": "mono"}),
-        help_text='A list of {"name": …, field: value} objects, or a map by element name, as the API takes.',
-    )
+    """One labelled field per element's primary value (from the template's modifications
+    schema, templates_app/schema.py), prefilled from the image's modifications, and a raw
+    JSON box for everything else, laid over the fields."""
+
     format = forms.ChoiceField(label="Format", choices=Image.Format.choices)
     run_async = forms.BooleanField(label="Render in the background", required=False)
+    modifications = forms.CharField(
+        label="Advanced: more modifications (JSON)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "mono"}),
+        help_text='Any other field, as the API takes it: {"title": {"color": "#ff0000"}} or "title.color". '
+        "Laid over the fields above.",
+    )
+
+    def __init__(self, *args, template=None, image_modifications=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # element name -> (form field name, primary field, nullable)
+        self.element_fields: dict[str, tuple[str, str, bool]] = {}
+        if template is None:
+            return
+        original = {item["name"]: item for item in image_modifications}
+        definitions = modifications_schema(template)["$defs"]
+        element_fields = {}
+        for index, (name, definition) in enumerate(definitions.items()):
+            primary = definition["x-imagior-primary-field"]
+            schema = definition["properties"][primary]
+            nullable = "anyOf" in schema
+            base = schema["anyOf"][0] if nullable else schema
+            value = original.get(name, {}).get(primary, schema["default"])
+            field_name = f"element_{index}"
+            element_fields[field_name] = _element_field(name, definition["x-imagior-type"], primary, base, nullable)
+            self.initial[field_name] = "" if value is None else str(value)
+            self.element_fields[name] = (field_name, primary, nullable)
+        # The element fields first, in the template's order.
+        self.fields = {**element_fields, **self.fields}
 
     def clean_modifications(self):
+        raw = self.cleaned_data["modifications"].strip()
+        if not raw:
+            return None
         try:
-            return json.loads(self.cleaned_data["modifications"])
+            return json.loads(raw)
         except ValueError as exc:
             raise ValidationError(f"This is not valid JSON: {exc}.") from None
+
+    def changes(self) -> dict:
+        """The fields changed from their prefilled value, in the API's map shape."""
+        changed = {}
+        for name, (field_name, primary, nullable) in self.element_fields.items():
+            if field_name not in self.data:  # not sent at all: no change
+                continue
+            value = self.cleaned_data[field_name].replace("\r\n", "\n")  # a textarea's line ends
+            if value != self.initial[field_name]:
+                changed[name] = {primary: None if nullable and value == "" else value}
+        return changed
+
+    def field_for(self, element_name: str) -> str:
+        """The form field an error about this element goes next to."""
+        return self.element_fields.get(element_name, ("modifications",))[0]
+
+
+FIELD_HELP = {"text": "Text", "src": "Picture URL", "value": "QR code content", "fill": "Fill colour"}
+
+
+def _element_field(name: str, element_type: str, primary: str, schema: dict, nullable: bool) -> forms.Field:
+    """A form field for one element's primary value, its widget by type."""
+    attrs = {"spellcheck": "false"}
+    if "pattern" in schema:  # a colour
+        attrs |= {"pattern": schema["pattern"], "placeholder": "#rrggbb", "class": "mono", "spellcheck": "false"}
+        widget = forms.TextInput(attrs=attrs)
+    elif primary == "text":
+        widget = forms.Textarea(attrs={"rows": 2})
+    elif primary == "src":
+        widget = forms.URLInput(attrs=attrs | {"placeholder": "https://…"})
+    else:
+        widget = forms.TextInput(attrs=attrs)
+    help_text = FIELD_HELP.get(primary, primary) + (" (empty for none)" if nullable else "")
+    return forms.CharField(
+        label=f"{name} ({element_type})",
+        required=False,
+        strip=False,
+        max_length=schema.get("maxLength"),
+        widget=widget,
+        help_text=help_text,
+    )
 
 
 class WebhookEditForm(forms.Form):

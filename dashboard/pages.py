@@ -1,12 +1,14 @@
 import csv
 import json
+import re
 from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +20,7 @@ from dashboard.forms import ImageFilterForm, RerenderForm, WebhookEditForm, Webh
 from dashboard.pagination import BoundedPaginator
 from lib.errors import InvalidInput
 from templates_app import rendering, services
+from templates_app.elements import merge_modifications, normalise_modifications
 from templates_app.models import DesignTemplate, Image
 from webhooks import services as webhooks
 from webhooks.models import WebhookDelivery, WebhookSubscription
@@ -120,22 +123,98 @@ def image_list(request):
     images = form.filter(Image.objects.filter(owner=request.user).for_grid())
     page, query = _page(request, images)
     filtered = any(request.GET.get(name) for name in form.fields)
-    return render(request, "dashboard/images.html", {"form": form, "page": page, "query": query, "filtered": filtered})
+    context = {"form": form, "page": page, "query": query, "filtered": filtered, "back": _filter_query(query)}
+    return render(request, "dashboard/images.html", context)
+
+
+# At most this many images in one bulk delete (a page holds DASHBOARD_PAGE_SIZE).
+BULK_DELETE_LIMIT = 100
+
+
+def _filter_query(raw: str) -> str:
+    """The images page's filters (and page) from a query string, re-encoded: where the bulk
+    delete goes back to. Anything else is dropped, so it cannot point elsewhere."""
+    kept = QueryDict(mutable=True)
+    for name, values in QueryDict(raw).lists():
+        if name in ImageFilterForm.base_fields or name == "page":
+            kept.setlist(name, values)
+    return kept.urlencode()
+
+
+def _images_url(raw_back: str) -> str:
+    """The images page with the filters it was left with."""
+    back = _filter_query(raw_back)
+    return reverse("dash-images") + (f"?{back}" if back else "")
+
+
+@require_POST
+@login_required
+def image_bulk_delete(request):
+    """Delete the selected images, each through services.delete_image (an unfinished render is
+    cancelled and refunded); the first POST asks for confirmation with the count."""
+    back = _filter_query(request.POST.get("back", ""))
+    images_url = _images_url(back)
+    ids = list(dict.fromkeys(request.POST.getlist("images")))[:BULK_DELETE_LIMIT]
+    images = list(Image.objects.filter(owner=request.user, public_id__in=ids).select_related("template"))
+    if not images:
+        messages.error(request, "Select one or more images to delete.")
+        return redirect(images_url)
+    if request.POST.get("confirm") != "yes":
+        context = {"images": images, "back": back, "images_url": images_url}
+        return render(request, "dashboard/images_delete.html", context)
+    deleted = refunded = 0
+    for image in images:
+        try:
+            image = services.get_image_for(request.user, image.public_id)
+        except Http404:  # deleted meanwhile
+            continue
+        cancelled = services.delete_image(image=image)
+        deleted += 1
+        refunded += bool(cancelled and image.credits_used)
+    text = f"Deleted {deleted} image{pluralize(deleted)}; their URLs no longer work."
+    if refunded:
+        text += f" {refunded} unfinished render{pluralize(refunded)} cancelled and refunded."
+    messages.success(request, text)
+    return redirect(images_url)
 
 
 def _rerender_form(image: Image, data=None) -> RerenderForm:
-    initial = {"modifications": json.dumps(image.modifications, indent=2, ensure_ascii=False), "format": image.format}
-    return RerenderForm(data, initial=initial)
+    return RerenderForm(
+        data, initial={"format": image.format}, template=image.template, image_modifications=image.modifications
+    )
+
+
+def _normalised(changes) -> list[dict]:
+    return [change for _path, change in normalise_modifications(changes)]
+
+
+MODIFICATION_PATH = re.compile(r"^modifications(?:\[(\d+)\]|\.([^.\[]+))")
+
+
+def _add_render_errors(form: RerenderForm, image: Image, changes, errors: list[dict]) -> None:
+    """Each error next to the field of the element it is about (the JSON box for the rest).
+    The domain reports paths into the merged list edit_image renders, so merge the same way."""
+    merged = merge_modifications(image.modifications, changes)
+    for error in errors:
+        match = MODIFICATION_PATH.match(error["field"])
+        name = None
+        if match and match.group(1) is not None and int(match.group(1)) < len(merged):
+            name = merged[int(match.group(1))]["name"]
+        elif match:
+            name = match.group(2)
+        form.add_error(form.field_for(name), f"{error['field']}: {error['message']}")
 
 
 def _image_page(request, image: Image, form: RerenderForm, status: int = 200):
+    back = _filter_query(request.GET.get("back", "") or request.POST.get("back", ""))
     context = {
         "image": image,
         "form": form,
+        "back": back,
+        "images_url": _images_url(back),
         "pending": image.status in (Image.Status.PENDING, Image.Status.RENDERING),
         "modifications_json": json.dumps(image.modifications, indent=2, ensure_ascii=False),
         "metadata_json": json.dumps(image.metadata, indent=2, ensure_ascii=False),
-        "element_names": [element["name"] for element in image.template.elements] if image.template else [],
     }
     return render(request, "dashboard/image_detail.html", context, status=status)
 
@@ -177,17 +256,19 @@ def image_rerender(request, image_id: str):
         response = _image_page(request, image, form, status=429)
         response["Retry-After"] = over.headers["Retry-After"]
         return response
+    changes = form.changes()
     try:
+        if form.cleaned_data["modifications"] is not None:
+            changes = merge_modifications(_normalised(changes), form.cleaned_data["modifications"])
         new_image, _ = services.edit_image(
             owner=request.user,
             image_id=image.public_id,
-            modifications=form.cleaned_data["modifications"],
+            modifications=changes,
             fmt=form.cleaned_data["format"],
             run_async=form.cleaned_data["run_async"],
         )
     except InvalidInput as exc:
-        for error in exc.errors:
-            form.add_error("modifications", f"{error['field']}: {error['message']}")
+        _add_render_errors(form, image, changes, exc.errors)
         return _image_page(request, image, form, status=400)
     except ledger.InsufficientCredits as exc:
         form.add_error(None, f"{exc} Buy credits or change plan on the Billing page.")
@@ -212,7 +293,7 @@ def image_delete(request, image_id: str):
     cancelled = services.delete_image(image=image)
     refund = " Its render was cancelled and refunded." if cancelled and image.credits_used else ""
     messages.success(request, f"Image {image_id} is deleted; its URL no longer works.{refund}")
-    return redirect("dash-images")
+    return redirect(_images_url(request.POST.get("back", "")))
 
 
 def _usage_days(request) -> int:

@@ -16,6 +16,7 @@ urlpatterns = [
         name="dash-template-thumbnail-state",
     ),
     path("dashboard/images", pages.image_list, name="dash-images"),
+    path("dashboard/images/delete", pages.image_bulk_delete, name="dash-images-delete"),
     path("dashboard/images/<str:image_id>", pages.image_detail, name="dash-image"),
     path("dashboard/images/<str:image_id>/status", pages.image_status, name="dash-image-status"),
     path("dashboard/images/<str:image_id>/rerender", pages.image_rerender, name="dash-image-rerender"),

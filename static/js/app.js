@@ -50,3 +50,23 @@ document.addEventListener("alpine:init", () => {
     },
   }));
 });
+
+// The images page's "Select all on this page": ticks or clears every image's box in its form,
+// and shows "some" (indeterminate) when only part are ticked.
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  const form = box.form;
+  if (!form || box.type !== "checkbox") return;
+  const all = form.querySelector("[data-select-all]");
+  if (!all) return;
+  const items = [...form.querySelectorAll('input[type="checkbox"][name="images"]')];
+  if (box === all) {
+    items.forEach((item) => {
+      item.checked = all.checked;
+    });
+  } else if (box.name === "images") {
+    const ticked = items.filter((item) => item.checked).length;
+    all.checked = ticked === items.length;
+    all.indeterminate = ticked > 0 && ticked < items.length;
+  }
+});

@@ -112,9 +112,8 @@ def test_an_image_rendered_through_the_api_shows_with_its_thumbnail(page, site):
     expect(page.get_by_role("heading", name=image_id)).to_be_visible()
     expect(page.locator("pre.code").first).to_contain_text('"text": "Hi"')
 
-    # Render again with other modifications: a test image, so free.
-    modifications = page.get_by_label("Modifications (JSON)")
-    modifications.fill('{"title": "Rendered again"}')
+    # Render again with another title, in the field generated for it: a test image, so free.
+    page.get_by_label("title (text)").fill("Rendered again")
     page.get_by_role("button", name="Render", exact=True).click()
     expect(page.get_by_text("Rendered again.")).to_be_visible()
     assert Image.objects.filter(owner=alice).count() == 2
