@@ -9,13 +9,17 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import deletion
 from accounts.models import ApiKey
-from dashboard.forms import ApiKeyForm, RollKeyForm
+from billing import ledger
+from dashboard.forms import ApiKeyForm, RollKeyForm, UsageAlertsForm
 
+# The usage-alert banner dismissed, as "<period start>:<threshold>" (a higher threshold shows again).
+USAGE_ALERT_DISMISSED_SESSION_KEY = "usage_alert_dismissed"
 # Where a freshly created key waits for the one page view that shows it.
 NEW_KEY_SESSION_KEY = "new_api_key"
 SECRETS = {
@@ -31,9 +35,29 @@ def _get_key_for(user, public_id: str) -> ApiKey:
 
 @login_required
 def profile(request):
-    """The account's sign-in settings: each links to allauth's page for it."""
-    context = {"email_verified": request.user.has_verified_email()}
-    return render(request, "dashboard/profile.html", context)
+    """The account's sign-in settings (each links to allauth's page for it) and its usage alerts."""
+    account = ledger.open_account(request.user)
+    if request.method == "POST":
+        form = UsageAlertsForm(request.POST)
+        if form.is_valid():
+            account.choose_usage_alerts(form.cleaned_data["thresholds"])
+            messages.success(request, "Usage alerts saved.")
+            return redirect("profile")
+    else:
+        form = UsageAlertsForm(initial={"thresholds": account.usage_alerts})
+    context = {"email_verified": request.user.has_verified_email(), "alerts_form": form}
+    return render(request, "dashboard/profile.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def dismiss_usage_alert(request):
+    """Hide the usage-alert banner until a higher threshold is reached or a new period starts."""
+    request.session[USAGE_ALERT_DISMISSED_SESSION_KEY] = request.POST.get("alert", "")[:64]
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = "overview"
+    return redirect(back)
 
 
 @login_required
