@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,6 +17,7 @@ from accounts import deletion
 from accounts.models import ApiKey
 from billing import ledger
 from dashboard.forms import ApiKeyForm, RollKeyForm, UsageAlertsForm
+from templates_app import export
 
 # The usage-alert banner dismissed, as "<period start>:<threshold>" (a higher threshold shows again).
 USAGE_ALERT_DISMISSED_SESSION_KEY = "usage_alert_dismissed"
@@ -58,6 +59,20 @@ def dismiss_usage_alert(request):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         back = "overview"
     return redirect(back)
+
+
+@never_cache
+@require_safe
+@login_required
+def export_account(request):
+    """Download my data: a zip of one's own templates (templates.json) and images' files."""
+    try:
+        archive = export.build_account_export(request.user)
+    except export.ExportTooLarge:
+        messages.error(request, "Your images are too many to export at once; ask support for an export.")
+        return redirect("profile")
+    filename = f"imagior-export-{timezone.now():%Y-%m-%d}.zip"
+    return FileResponse(archive, as_attachment=True, filename=filename, content_type="application/zip")
 
 
 @login_required
