@@ -71,6 +71,9 @@ def export_account(request):
     except export.ExportTooLarge:
         messages.error(request, "Your images are too many to export at once; ask support for an export.")
         return redirect("profile")
+    except export.ExportStorageUnavailable:
+        messages.error(request, "The file store is not answering; try the download again shortly.")
+        return redirect("profile")
     filename = f"imagior-export-{timezone.now():%Y-%m-%d}.zip"
     return FileResponse(archive, as_attachment=True, filename=filename, content_type="application/zip")
 

@@ -23,6 +23,10 @@ class ExportTooLarge(Exception):
     """The account's files add up to more than an export may hold."""
 
 
+class ExportStorageUnavailable(Exception):
+    """The file store did not answer (S3 down or unreachable)."""
+
+
 def build_account_export(user) -> IO[bytes]:
     """A zip of `user`'s own templates (templates.json) and completed images (images/<id>.<format>), rewound.
 
@@ -40,11 +44,13 @@ def build_account_export(user) -> IO[bytes]:
                     source = default_storage.open(image.file.name, "rb")
                 except FileNotFoundError:  # gone from the store: nothing to export
                     continue
+                except Exception as exc:  # botocore's connection and service errors, among others
+                    raise ExportStorageUnavailable from exc
                 # Images are compressed already: store them as they are.
                 entry = zipfile.ZipInfo(f"images/{image.filename}", date_time=image.created_at.timetuple()[:6])
                 entry.compress_type = zipfile.ZIP_STORED
                 with source, archive.open(entry, "w") as target:
-                    while chunk := source.read(1024 * 1024):
+                    while chunk := _read(source):
                         written += len(chunk)
                         if written > limit:
                             raise ExportTooLarge
@@ -54,3 +60,10 @@ def build_account_export(user) -> IO[bytes]:
     except BaseException:
         out.close()
         raise
+
+
+def _read(source) -> bytes:
+    try:
+        return source.read(1024 * 1024)
+    except Exception as exc:  # the store stopped answering mid-file
+        raise ExportStorageUnavailable from exc
