@@ -15,7 +15,7 @@ import calendar
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Least
 from django.utils import timezone
 
@@ -113,8 +113,10 @@ def _apply(
     usage = {"used_this_period": F("used_this_period") - amount} if kind in USAGE_KINDS else {}
     if not rows.update(balance=F("balance") + amount, carryover_credits=carryover(amount), **usage):
         raise NegativeBalance
-    balance, after = BillingAccount.objects.values_list("balance", "carryover_credits").get(pk=account.pk)
-    account.balance, account.carryover_credits = balance, after
+    balance, after, used = BillingAccount.objects.values_list("balance", "carryover_credits", "used_this_period").get(
+        pk=account.pk
+    )
+    account.balance, account.carryover_credits, account.used_this_period = balance, after, used
     entry = LedgerEntry.objects.create(
         account=account,
         kind=kind,
@@ -156,27 +158,44 @@ def charge_credits(
                 usage_key=usage_key,
                 usage_template=usage_template,
             )
-            _note_low_balance(account)
+            _note_thresholds(account)
     except NegativeBalance:
         balance = BillingAccount.objects.values_list("balance", flat=True).get(pk=account.pk)
         raise InsufficientCredits(cost, balance) from None
     return entry.balance_after
 
 
-def _note_low_balance(account: BillingAccount) -> None:
-    """Once per period, when the balance falls below the threshold, tell the owner (after commit)."""
-    threshold = account.plan.monthly_credits * LOW_BALANCE_SHARE
-    if account.balance >= threshold:
-        return
-    claimed = (
-        BillingAccount.objects.filter(pk=account.pk)
-        .exclude(low_balance_notified_at__gte=F("period_started_at"))
-        .update(low_balance_notified_at=timezone.now())
-    )
-    if claimed:
-        from billing.tasks import notify_low_balance  # tasks import this module
+def _note_thresholds(account: BillingAccount) -> None:
+    """Once per period each, tell the owner (after commit) that the balance is low or usage passed an alert.
 
-        transaction.on_commit(lambda: notify_low_balance.enqueue(account_id=account.pk))
+    Works from the balance and the period's counter `_apply` just read: no query unless a
+    threshold is crossed, and then one conditional UPDATE claims the notice, so concurrent
+    renders send it once.
+    """
+    from billing.tasks import notify_low_balance, notify_usage_alert  # tasks import this module
+
+    if account.balance < account.plan.monthly_credits * LOW_BALANCE_SHARE:
+        claimed = (
+            BillingAccount.objects.filter(pk=account.pk)
+            .exclude(low_balance_notified_at__gte=F("period_started_at"))
+            .update(low_balance_notified_at=timezone.now())
+        )
+        if claimed:
+            transaction.on_commit(lambda: notify_low_balance.enqueue(account_id=account.pk))
+    level = account.usage_alert_level()
+    if level > account.usage_alert_sent_this_period():
+        # None sent in this period, or a lower threshold: one e-mail for the highest one reached.
+        claimed = (
+            BillingAccount.objects.filter(pk=account.pk)
+            .filter(
+                Q(usage_alert_period__isnull=True)
+                | ~Q(usage_alert_period=F("period_started_at"))
+                | Q(usage_alert_sent__lt=level)
+            )
+            .update(usage_alert_sent=level, usage_alert_period=F("period_started_at"))
+        )
+        if claimed:
+            transaction.on_commit(lambda: notify_usage_alert.enqueue(account_id=account.pk, threshold=level))
 
 
 def refund_credits(

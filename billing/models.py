@@ -10,6 +10,14 @@ def new_payment_id() -> str:
     return new_public_id("pay")
 
 
+# Usage alerts: the shares of the period's credits (in %) an owner can be e-mailed at.
+USAGE_ALERT_THRESHOLDS = (50, 80, 100)
+
+
+def default_usage_alerts() -> list[int]:
+    return [80, 100]
+
+
 class Plan(models.Model):
     """A subscription plan. Plans are data: seeded by a migration, edited in admin."""
 
@@ -81,6 +89,12 @@ class BillingAccount(models.Model):
     period_started_at = models.DateTimeField()
     period_ends_at = models.DateTimeField(db_index=True)
     low_balance_notified_at = models.DateTimeField(null=True, blank=True)
+    # Usage alerts (docs/billing.md): the thresholds chosen on the profile page, and the
+    # highest one e-mailed in the period that started at `usage_alert_period` — a new
+    # period (another start) re-arms them all.
+    usage_alerts = models.JSONField(default=default_usage_alerts, blank=True)
+    usage_alert_sent = models.PositiveSmallIntegerField(default=0)
+    usage_alert_period = models.DateTimeField(null=True, blank=True)
     # The end of the last period paid for on a paid plan: a period after it is
     # never refilled with a paid plan's credits (docs/billing.md).
     paid_until = models.DateTimeField(null=True, blank=True)
@@ -103,6 +117,24 @@ class BillingAccount(models.Model):
     @property
     def plan_credits(self) -> int:
         return self.balance - self.carryover_credits
+
+    def usage_alert_level(self, used: int | None = None) -> int:
+        """The highest chosen threshold (in %) that `used` credits (default: this period's) have reached, or 0."""
+        used = self.used_this_period if used is None else used
+        monthly = self.plan.monthly_credits
+        reached = [t for t in self.usage_alerts if monthly and used * 100 >= t * monthly]
+        return max(reached, default=0)
+
+    def choose_usage_alerts(self, thresholds) -> None:
+        """Keep the alerts chosen on the profile page (any of USAGE_ALERT_THRESHOLDS)."""
+        self.usage_alerts = sorted({int(t) for t in thresholds} & set(USAGE_ALERT_THRESHOLDS))
+        self.save(update_fields=["usage_alerts"])
+
+    def usage_alert_sent_this_period(self) -> int:
+        """The highest threshold e-mailed this period (0 for none)."""
+        if self.usage_alert_period != self.period_started_at:
+            return 0
+        return self.usage_alert_sent
 
 
 class LedgerEntry(models.Model):

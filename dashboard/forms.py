@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import ROLL_GRACE_PERIODS, ApiKey, validate_allowed_domains, validate_allowed_ips
 from accounts.scopes import SCOPES
+from billing.models import USAGE_ALERT_THRESHOLDS
 from templates_app.models import Image
 from templates_app.schema import modifications_schema
 from webhooks.models import WebhookSubscription
@@ -258,3 +259,15 @@ class RollKeyForm(forms.Form):
 
     def clean_grace(self):
         return ROLL_GRACE_PERIODS[self.cleaned_data["grace"]]
+
+
+class UsageAlertsForm(forms.Form):
+    """The profile page's usage alerts: which shares of the period's credits send an e-mail."""
+
+    thresholds = forms.TypedMultipleChoiceField(
+        label="E-mail me when this period's usage reaches",
+        required=False,
+        coerce=int,
+        choices=[(t, f"{t}% of the plan's monthly credits") for t in USAGE_ALERT_THRESHOLDS],
+        widget=forms.CheckboxSelectMultiple,
+    )

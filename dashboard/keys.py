@@ -6,16 +6,21 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import deletion
 from accounts.models import ApiKey
-from dashboard.forms import ApiKeyForm, RollKeyForm
+from billing import ledger
+from dashboard.forms import ApiKeyForm, RollKeyForm, UsageAlertsForm
+from templates_app import export
 
+# The usage-alert banner dismissed, as "<period start>:<threshold>" (a higher threshold shows again).
+USAGE_ALERT_DISMISSED_SESSION_KEY = "usage_alert_dismissed"
 # Where a freshly created key waits for the one page view that shows it.
 NEW_KEY_SESSION_KEY = "new_api_key"
 SECRETS = {
@@ -31,9 +36,46 @@ def _get_key_for(user, public_id: str) -> ApiKey:
 
 @login_required
 def profile(request):
-    """The account's sign-in settings: each links to allauth's page for it."""
-    context = {"email_verified": request.user.has_verified_email()}
-    return render(request, "dashboard/profile.html", context)
+    """The account's sign-in settings (each links to allauth's page for it) and its usage alerts."""
+    account = ledger.open_account(request.user)
+    if request.method == "POST":
+        form = UsageAlertsForm(request.POST)
+        if form.is_valid():
+            account.choose_usage_alerts(form.cleaned_data["thresholds"])
+            messages.success(request, "Usage alerts saved.")
+            return redirect("profile")
+    else:
+        form = UsageAlertsForm(initial={"thresholds": account.usage_alerts})
+    context = {"email_verified": request.user.has_verified_email(), "alerts_form": form}
+    return render(request, "dashboard/profile.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@login_required
+def dismiss_usage_alert(request):
+    """Hide the usage-alert banner until a higher threshold is reached or a new period starts."""
+    request.session[USAGE_ALERT_DISMISSED_SESSION_KEY] = request.POST.get("alert", "")[:64]
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = "overview"
+    return redirect(back)
+
+
+@never_cache
+@require_safe
+@login_required
+def export_account(request):
+    """Download my data: a zip of one's own templates (templates.json) and images' files."""
+    try:
+        archive = export.build_account_export(request.user)
+    except export.ExportTooLarge:
+        messages.error(request, "Your images are too many to export at once; ask support for an export.")
+        return redirect("profile")
+    except export.ExportStorageUnavailable:
+        messages.error(request, "The file store is not answering; try the download again shortly.")
+        return redirect("profile")
+    filename = f"imagior-export-{timezone.now():%Y-%m-%d}.zip"
+    return FileResponse(archive, as_attachment=True, filename=filename, content_type="application/zip")
 
 
 @login_required

@@ -41,6 +41,8 @@ urlpatterns = [
     # Profile, API keys and secrets
     path("dashboard/profile", keys.profile, name="profile"),
     path("dashboard/profile/delete", keys.delete_account, name="delete-account"),
+    path("dashboard/profile/export.zip", keys.export_account, name="export-account"),
+    path("dashboard/usage-alert/dismiss", keys.dismiss_usage_alert, name="dismiss-usage-alert"),
     path("dashboard/keys", keys.keys, name="dash-keys"),
     path("dashboard/keys/<str:key_id>/revoke", keys.revoke_key, name="dash-key-revoke"),
     path("dashboard/keys/<str:key_id>/roll", keys.roll_key, name="dash-key-roll"),

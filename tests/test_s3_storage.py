@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -156,6 +157,29 @@ def test_a_render_is_stored_in_the_bucket_and_its_url_is_presigned_and_downloada
     served = api.get(path)
     assert served.status_code == 200 and b"".join(served.streaming_content) == stored
     assert_ledger_clean()
+
+
+def test_download_my_data_reads_the_files_from_the_bucket(api, alice_client, small_card, moto, on_s3, settings):
+    response = render(api, small_card["id"])
+    assert response.status_code == 201, response.content
+    image = Image.objects.get(public_id=response.json()["id"])
+    export = alice_client.get("/dashboard/profile/export.zip")
+    assert export.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(export.streaming_content)))
+    assert sorted(archive.namelist()) == [f"images/{image.filename}", "templates.json"]
+    assert archive.read(f"images/{image.filename}") == read_object(moto, on_s3, image.file.name)
+    assert not (Path(settings.MEDIA_ROOT) / "images").exists()  # it came from the bucket
+
+
+def test_download_my_data_while_the_store_is_down_says_so(api, alice_client, small_card, moto, on_s3):
+    assert render(api, small_card["id"]).status_code == 201
+    moto.stop()
+    try:
+        response = alice_client.get("/dashboard/profile/export.zip")
+    finally:
+        moto.start()
+    assert response.status_code == 302 and response["Location"] == "/dashboard/profile"
+    assert "The file store is not answering" in alice_client.get("/dashboard/profile").content.decode()
 
 
 def test_with_media_public_base_url_the_url_points_at_the_cdn(api, small_card, moto, on_s3, settings):
