@@ -131,10 +131,11 @@ def quick_start(request):
         "signed_url": signed_url_example(base=base, template_id=template_id, modifications=modifications)[
             "javascript" if language == "javascript" else "python"
         ],
+        # (label, code, the languages whose tab shows it open): the others fold away.
         "webhook_examples": [
-            ("Python, with the standardwebhooks package", WEBHOOK_PYTHON_STANDARD),
-            ("Python, plain HMAC (no dependency)", WEBHOOK_PYTHON_HMAC),
-            ("Node.js, with crypto", WEBHOOK_NODE),
+            ("Python, with the standardwebhooks package", WEBHOOK_PYTHON_STANDARD, ("curl", "python")),
+            ("Python, plain HMAC (no dependency)", WEBHOOK_PYTHON_HMAC, ()),
+            ("Node.js, with crypto", WEBHOOK_NODE, ("javascript",)),
         ],
         "problems": PROBLEMS,
         "base": base,
@@ -388,7 +389,7 @@ def javascript_client(
         "",
         "const imagior = new Imagior(); // reads IMAGIOR_API_KEY and IMAGIOR_BASE_URL",
     ]
-    mods = _indent(json.dumps(modifications, indent=2, ensure_ascii=False), 2)
+    mods = json_literal(modifications, 2)
     create = [f'  template: "{template_id}",', f"  modifications: {mods},"]
     return {
         "render": "\n".join(
@@ -427,7 +428,7 @@ def javascript_client(
             [
                 *setup,
                 f'const image = await imagior.images.edit("{image_id}", {{',
-                f"  modifications: {_indent(json.dumps(modifications[:1], indent=2, ensure_ascii=False), 2)},",
+                f"  modifications: {json_literal(modifications[:1], 2)},",
                 "});",
                 "console.log(image.id, image.url);",
             ]
@@ -455,7 +456,7 @@ def _curl(method, url, body, headers, *, then, base) -> str:
     if then == "replayed":
         lines.insert(1, "-i")
     if body is not None:
-        shell_json = json.dumps(body, indent=2, ensure_ascii=False).replace("'", "'\\''")
+        shell_json = json_literal(body, 0).replace("'", "'\\''")
         lines += ['-H "Content-Type: application/json"', f"-d '{shell_json}'"]
     text = " \\\n  ".join(lines)
     if then == "poll":
@@ -524,6 +525,19 @@ def python_literal(value, level: int) -> str:
         return f"[\n{items},\n{end}]"
     items = ",\n".join(f"{pad}{json.dumps(key)}: {python_literal(item, level + 4)}" for key, item in value.items())
     return f"{{\n{items},\n{end}}}"
+
+
+def json_literal(value, level: int) -> str:
+    """`value` as JSON (valid JavaScript too), each list item or key on one line only when it must wrap."""
+    inline = json.dumps(value, ensure_ascii=False)
+    if len(inline) + level <= 80 or not isinstance(value, (list, dict)):
+        return inline
+    pad, end = " " * (level + 2), " " * level
+    if isinstance(value, list):
+        items = ",\n".join(pad + json_literal(item, level + 2) for item in value)
+        return f"[\n{items}\n{end}]"
+    items = ",\n".join(f"{pad}{json.dumps(key)}: {json_literal(item, level + 2)}" for key, item in value.items())
+    return f"{{\n{items}\n{end}}}"
 
 
 def _python_inline(value) -> str:
