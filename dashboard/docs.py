@@ -104,11 +104,16 @@ def quick_start(request):
     language = request.GET.get("lang", "curl")
     if language not in dict(LANGUAGES):
         language = "curl"
-    template = DesignTemplate.objects.filter(owner=request.user).first()
-    image = Image.objects.filter(owner=request.user).first()
+    templates = list(DesignTemplate.objects.filter(owner=request.user).only("public_id", "name", "elements"))
+    # Only the user's own: another account's id (or a stale one) falls back to the first template.
+    chosen = request.GET.get("template", "")
+    template = next((t for t in templates if t.public_id == chosen), templates[0] if templates else None)
+    images = Image.objects.filter(owner=request.user)
+    image = (template and images.filter(template_public_id=template.public_id).first()) or images.first()
     modifications = modifications_for(template.elements) if template else PLACEHOLDER_MODIFICATIONS
     template_id = template.public_id if template else PLACEHOLDER_TEMPLATE
     base = settings.PUBLIC_BASE_URL
+    integrations = integration_examples(base=base, template_id=template_id, modifications=modifications)
     examples = render_examples(
         base=base,
         template_id=template_id,
@@ -119,20 +124,30 @@ def quick_start(request):
         "language": language,
         "languages": LANGUAGES,
         "template": template,
+        "templates": templates,
         "template_id": template_id,
         "keys": ApiKey.objects.filter(user=request.user, revoked_at__isnull=True),
         "examples": [{**example, "code": example["code"][language]} for example in examples],
         "signed_url": signed_url_example(base=base, template_id=template_id, modifications=modifications)[
             "javascript" if language == "javascript" else "python"
         ],
+        # (label, code, the languages whose tab shows it open): the others fold away.
         "webhook_examples": [
-            ("Python, with the standardwebhooks package", WEBHOOK_PYTHON_STANDARD),
-            ("Python, plain HMAC (no dependency)", WEBHOOK_PYTHON_HMAC),
-            ("Node.js, with crypto", WEBHOOK_NODE),
+            ("Python, with the standardwebhooks package", WEBHOOK_PYTHON_STANDARD, ("curl", "python")),
+            ("Python, plain HMAC (no dependency)", WEBHOOK_PYTHON_HMAC, ()),
+            ("Node.js, with crypto", WEBHOOK_NODE, ("javascript",)),
         ],
         "problems": PROBLEMS,
         "base": base,
-        "integrations": integration_examples(base=base, template_id=template_id, modifications=modifications),
+        "integrations": integrations,
+        "sections": [("your-ids", "Your ids")]
+        + [(example["slug"], example["title"]) for example in examples]
+        + [
+            ("signed-urls", "Signed image URLs"),
+            ("webhooks", "Verifying webhooks"),
+            ("integrations", "Libraries and integrations"),
+            ("errors", "Errors"),
+        ],
     }
     return render(request, "dashboard/quick_start.html", context)
 
@@ -140,10 +155,10 @@ def quick_start(request):
 def integration_examples(*, base: str, template_id: str, modifications: list[dict]) -> list[dict]:
     """The client libraries and integrations (docs/clients.md), each as {"slug", "title", "intro", "code"}.
 
-    The client snippets change only text, so they run as printed (a picture's example URL would be
-    fetched); with IMAGIOR_API_KEY and IMAGIOR_BASE_URL set they render (tests/clients/test_docs_page_examples.py)."""
+    A client's snippet is its language's render example (shown once: in its own language's tab the
+    section points up to it); with IMAGIOR_API_KEY and IMAGIOR_BASE_URL set it renders as printed
+    (tests/clients/test_docs_page_examples.py)."""
     texts = [m for m in modifications if "text" in m]
-    environment = f"export IMAGIOR_API_KEY=YOUR_API_KEY IMAGIOR_BASE_URL={base}"
     body = json.dumps({"template": template_id, "modifications": texts}, indent=2, ensure_ascii=False)
     mcp_config = json.dumps(
         {
@@ -162,19 +177,14 @@ def integration_examples(*, base: str, template_id: str, modifications: list[dic
             "title": "Python client",
             "intro": "pip install ./clients/python (from a checkout of Imagior; Python 3.9+, depends on httpx). "
             "Sync Imagior and asyncio AsyncImagior; retries keep one Idempotency-Key, so a render is charged once.",
-            "code": f"# {environment}\nfrom imagior import Imagior\n\nclient = Imagior()  # reads IMAGIOR_API_KEY "
-            f'and IMAGIOR_BASE_URL\nimage = client.images.create(\n    template="{template_id}",\n'
-            f"    modifications={python_literal(texts, 4)},\n)\nprint(image.id, image.url)\n",
+            "code": python_client(base=base, template_id=template_id, modifications=modifications)["render"],
         },
         {
             "slug": "js-client",
             "title": "JavaScript client",
             "intro": "npm install ./clients/js (Node 18+ and browsers, no dependencies). Save as render.mjs and run "
             "node render.mjs.",
-            "code": f'// {environment}\nimport Imagior from "imagior";\n\nconst imagior = new Imagior(); '
-            f"// reads IMAGIOR_API_KEY and IMAGIOR_BASE_URL\nconst image = await imagior.images.create({{\n"
-            f'  template: "{template_id}",\n  modifications: {json.dumps(texts, ensure_ascii=False)},\n}});\n'
-            "console.log(image.id, image.url);\n",
+            "code": javascript_client(base=base, template_id=template_id, modifications=modifications)["render"],
         },
         {
             "slug": "mcp",
@@ -245,7 +255,13 @@ def render_examples(*, base: str, template_id: str, modifications: list[dict], i
     render_body = {"template": template_id, "modifications": modifications}
     edit_body = {"modifications": modifications[:1]}
     async_body = {**render_body, "async": True, "callback_url": CALLBACK_URL}
-    return [
+    clients = {
+        "python": python_client(base=base, template_id=template_id, modifications=modifications, image_id=image_id),
+        "javascript": javascript_client(
+            base=base, template_id=template_id, modifications=modifications, image_id=image_id
+        ),
+    }
+    examples = [
         {
             "slug": "render",
             "title": "Render an image",
@@ -286,15 +302,151 @@ def render_examples(*, base: str, template_id: str, modifications: list[dict], i
             ),
         },
     ]
+    # curl is raw HTTP; Python and JavaScript use the client libraries (clients/python, clients/js).
+    for example in examples:
+        example["code"] = {"curl": example["code"]["curl"]} | {
+            language: code[example["slug"]] for language, code in clients.items()
+        }
+    return examples
 
 
 def request_code(method: str, url: str, body, *, then: str, base: str = "", headers: dict | None = None) -> dict:
-    """One request as curl, Python `requests` and JavaScript `fetch`."""
-    headers = headers or {}
+    """One request as curl (raw HTTP)."""
+    return {"curl": _curl(method, url, body, headers or {}, then=then, base=base)}
+
+
+def python_client(*, base: str, template_id: str, modifications: list[dict], image_id: str = PLACEHOLDER_IMAGE) -> dict:
+    """Each example with the `imagior` Python client (clients/python/README.md), by slug."""
+    setup = ["from imagior import Imagior", "", "client = Imagior()  # reads IMAGIOR_API_KEY and IMAGIOR_BASE_URL"]
+    mods = python_literal(modifications, 4)
+    create = [f'    template="{template_id}",', f"    modifications={mods},"]
     return {
-        "curl": _curl(method, url, body, headers, then=then, base=base),
-        "python": _python(method, url, body, headers, then=then, base=base),
-        "javascript": _javascript(method, url, body, headers, then=then, base=base),
+        "render": "\n".join(
+            [
+                f"# export IMAGIOR_API_KEY=YOUR_API_KEY IMAGIOR_BASE_URL={base}",
+                *setup,
+                "image = client.images.create(",
+                *create,
+                ")",
+                "print(image.id, image.url)",
+            ]
+        ),
+        "render-async": "\n".join(
+            [
+                *setup,
+                "image = client.images.create(",
+                *create,
+                f'    callback_url="{CALLBACK_URL}",',
+                "    asynchronous=True,  # answers at once",
+                ")",
+                'print(image.id, image.status)  # "pending"',
+                "# Your callback_url hears when it is done; or poll:",
+                "image = client.images.wait(image)",
+                "print(image.status, image.url)",
+            ]
+        ),
+        "list": "\n".join(
+            [
+                *setup,
+                "page = client.images.list(limit=20).first_page()  # iterate the list itself for every page",
+                "print(page.count)",
+                "for image in page.results:",
+                "    print(image.id, image.status, image.url)",
+            ]
+        ),
+        "edit": "\n".join(
+            [
+                *setup,
+                f'image = client.images.edit("{image_id}", modifications={python_literal(modifications[:1], 4)})',
+                "print(image.id, image.url)",
+            ]
+        ),
+        "idempotency": "\n".join(
+            [
+                *setup,
+                "# Every create already sends one Idempotency-Key across its retries; name it yourself to",
+                "# make the call safe to repeat across restarts too.",
+                "first = client.images.create(",
+                *create,
+                '    idempotency_key="order-1234-card",',
+                ")",
+                "again = client.images.create(",
+                *create,
+                '    idempotency_key="order-1234-card",',
+                ")",
+                "print(first.id == again.id, again.url)  # replayed: the same image, charged once",
+            ]
+        ),
+    }
+
+
+def javascript_client(
+    *, base: str, template_id: str, modifications: list[dict], image_id: str = PLACEHOLDER_IMAGE
+) -> dict:
+    """Each example with the `imagior` JavaScript client (clients/js/README.md), by slug."""
+    setup = [
+        'import Imagior from "imagior";',
+        "",
+        "const imagior = new Imagior(); // reads IMAGIOR_API_KEY and IMAGIOR_BASE_URL",
+    ]
+    mods = json_literal(modifications, 2)
+    create = [f'  template: "{template_id}",', f"  modifications: {mods},"]
+    return {
+        "render": "\n".join(
+            [
+                f"// export IMAGIOR_API_KEY=YOUR_API_KEY IMAGIOR_BASE_URL={base}",
+                *setup,
+                "const image = await imagior.images.create({",
+                *create,
+                "});",
+                "console.log(image.id, image.url);",
+            ]
+        ),
+        "render-async": "\n".join(
+            [
+                *setup,
+                "let image = await imagior.images.create({",
+                *create,
+                "  async: true, // answers at once",
+                f'  callback_url: "{CALLBACK_URL}",',
+                "});",
+                'console.log(image.id, image.status); // "pending"',
+                "// Your callback_url hears when it is done; or poll:",
+                "image = await imagior.images.wait(image.id);",
+                "console.log(image.status, image.url);",
+            ]
+        ),
+        "list": "\n".join(
+            [
+                *setup,
+                "const page = await imagior.images.list({ limit: 20 }); // or for await (…) over every page",
+                "console.log(page.count);",
+                "for (const image of page.results) console.log(image.id, image.status, image.url);",
+            ]
+        ),
+        "edit": "\n".join(
+            [
+                *setup,
+                f'const image = await imagior.images.edit("{image_id}", {{',
+                f"  modifications: {json_literal(modifications[:1], 2)},",
+                "});",
+                "console.log(image.id, image.url);",
+            ]
+        ),
+        "idempotency": "\n".join(
+            [
+                *setup,
+                "// Every create already sends one Idempotency-Key across its retries; name it yourself to",
+                "// make the call safe to repeat across restarts too.",
+                "const body = {",
+                *create,
+                '  idempotencyKey: "order-1234-card",',
+                "};",
+                "const first = await imagior.images.create(body);",
+                "const again = await imagior.images.create(body);",
+                "console.log(first.id === again.id, again.url); // replayed: the same image, charged once",
+            ]
+        ),
     }
 
 
@@ -304,7 +456,7 @@ def _curl(method, url, body, headers, *, then, base) -> str:
     if then == "replayed":
         lines.insert(1, "-i")
     if body is not None:
-        shell_json = json.dumps(body, indent=2, ensure_ascii=False).replace("'", "'\\''")
+        shell_json = json_literal(body, 0).replace("'", "'\\''")
         lines += ['-H "Content-Type: application/json"', f"-d '{shell_json}'"]
     text = " \\\n  ".join(lines)
     if then == "poll":
@@ -313,77 +465,6 @@ def _curl(method, url, body, headers, *, then, base) -> str:
     if then == "replayed":
         text += "\n\n# Run it twice: the second answer has Idempotent-Replayed: true and costs nothing."
     return text
-
-
-def _python(method, url, body, headers, *, then, base) -> str:
-    lines = ["import requests", ""] if then != "poll" else ["import time", "", "import requests", ""]
-    lines += [f"response = requests.{method.lower()}(", f'    "{url}",']
-    header_items = {"Authorization": AUTH, **headers}
-    lines.append("    headers={" + ", ".join(f'"{k}": "{v}"' for k, v in header_items.items()) + "},")
-    if body is not None:
-        lines.append(f"    json={python_literal(body, 4)},")
-    lines += ["    timeout=30,", ")", "response.raise_for_status()"]
-    if then == "url":
-        lines.append('print(response.json()["url"])')
-    elif then == "list":
-        lines += ['for image in response.json()["results"]:', '    print(image["id"], image["status"], image["url"])']
-    elif then == "poll":
-        lines += [
-            'image = response.json()  # "status": "pending"',
-            "# Your callback_url hears when it is done; or poll:",
-            'while image["status"] in ("pending", "rendering"):',
-            "    time.sleep(1)",
-            "    image = requests.get(",
-            f"        f\"{base}/api/v1/images/{{image['id']}}\",",
-            f'        headers={{"Authorization": "{AUTH}"}},',
-            "        timeout=30,",
-            "    ).json()",
-            'print(image["status"], image["url"])',
-        ]
-    elif then == "replayed":
-        lines.append('print(response.headers.get("Idempotent-Replayed"), response.json()["url"])')
-    return "\n".join(lines)
-
-
-def _javascript(method, url, body, headers, *, then, base) -> str:
-    header_items = {"Authorization": AUTH, **headers}
-    if body is not None:
-        header_items["Content-Type"] = "application/json"
-    lines = [f'const response = await fetch("{url}", {{']
-    if method != "GET":
-        lines.append(f'  method: "{method}",')
-    lines.append("  headers: {")
-    lines += [f'    "{name}": "{value}",' for name, value in header_items.items()]
-    lines.append("  },")
-    if body is not None:
-        lines.append(f"  body: JSON.stringify({_indent(json.dumps(body, indent=2, ensure_ascii=False), 2)}),")
-    lines += ["});", "if (!response.ok) throw new Error((await response.json()).detail);"]
-    if then == "url":
-        lines += ["const image = await response.json();", "console.log(image.url);"]
-    elif then == "list":
-        lines += [
-            "const { results } = await response.json();",
-            "for (const image of results) console.log(image.id, image.status, image.url);",
-        ]
-    elif then == "poll":
-        lines += [
-            'let image = await response.json(); // "status": "pending"',
-            "// Your callback_url hears when it is done; or poll:",
-            'while (image.status === "pending" || image.status === "rendering") {',
-            "  await new Promise((resolve) => setTimeout(resolve, 1000));",
-            f"  const poll = await fetch(`{base}/api/v1/images/${{image.id}}`, {{",
-            f'    headers: {{ "Authorization": "{AUTH}" }},',
-            "  });",
-            "  image = await poll.json();",
-            "}",
-            "console.log(image.status, image.url);",
-        ]
-    elif then == "replayed":
-        lines += [
-            "const image = await response.json();",
-            'console.log(response.headers.get("Idempotent-Replayed"), image.url);',
-        ]
-    return "\n".join(lines)
 
 
 def signed_url_example(*, base: str, template_id: str, modifications: list[dict]) -> dict:
@@ -444,6 +525,19 @@ def python_literal(value, level: int) -> str:
         return f"[\n{items},\n{end}]"
     items = ",\n".join(f"{pad}{json.dumps(key)}: {python_literal(item, level + 4)}" for key, item in value.items())
     return f"{{\n{items},\n{end}}}"
+
+
+def json_literal(value, level: int) -> str:
+    """`value` as JSON (valid JavaScript too), each list item or key on one line only when it must wrap."""
+    inline = json.dumps(value, ensure_ascii=False)
+    if len(inline) + level <= 80 or not isinstance(value, (list, dict)):
+        return inline
+    pad, end = " " * (level + 2), " " * level
+    if isinstance(value, list):
+        items = ",\n".join(pad + json_literal(item, level + 2) for item in value)
+        return f"[\n{items}\n{end}]"
+    items = ",\n".join(f"{pad}{json.dumps(key)}: {json_literal(item, level + 2)}" for key, item in value.items())
+    return f"{{\n{items}\n{end}}}"
 
 
 def _python_inline(value) -> str:

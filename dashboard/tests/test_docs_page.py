@@ -107,10 +107,64 @@ def test_every_example_is_shown_in_each_language(alice_client, card, language):
     # render, async, list, edit, idempotency, signed URL, then three webhook checks
     assert len(blocks) == 9
     _render, run_async, listing, edit, idempotent = blocks[:5]
-    assert all("YOUR_API_KEY" in block for block in blocks[:5])
-    assert "callback_url" in run_async and "/api/v1/images?limit=20" in listing
-    assert "/edit" in edit and "Idempotency-Key" in idempotent
+    assert "callback_url" in run_async and re.search(r"limit(=|: )20", listing)
     assert "YOUR_URL_SIGNING_SECRET" in blocks[5]
+    if language == "curl":  # raw HTTP
+        assert all("YOUR_API_KEY" in block for block in blocks[:5])
+        assert "/edit" in edit and "Idempotency-Key" in idempotent
+    else:  # the client libraries
+        assert all(
+            "from imagior import Imagior" in block or 'import Imagior from "imagior"' in block for block in blocks[:5]
+        )
+        assert "images.edit(" in edit and ("idempotency_key=" in idempotent or "idempotencyKey:" in idempotent)
+        assert "requests" not in "".join(blocks[:5]) and "fetch(" not in "".join(blocks[:5])
+
+
+@pytest.mark.parametrize("language", ["curl", "python", "javascript"])
+def test_each_example_and_each_paragraph_appears_once(alice_client, alice, card, language):
+    services.render_image(owner=alice, template_id=card.public_id, sandbox=True)
+    page = alice_client.get(URL, {"lang": language}).content.decode()
+    every_block = [html.unescape(b).strip() for b in re.findall(r'<code x-ref="source">(.*?)</code>', page, re.S)]
+    assert len(every_block) == len(set(every_block))
+    paragraphs = [p for p in re.findall(r"<p[^>]*>(.*?)</p>", page, re.S) if len(p) > 40]
+    assert len(paragraphs) == len(set(paragraphs))
+    for slug in ("render", "render-async", "list", "edit", "idempotency", "signed-urls", "webhooks", "errors"):
+        assert page.count(f'id="{slug}"') == 1, slug
+    # A client's own tab shows its render example once, and the libraries section points up to it.
+    if language == "python":
+        assert 'data-testid="integration-python-client"' not in page
+        assert 'data-testid="integration-js-client"' in page
+    if language == "javascript":
+        assert 'data-testid="integration-js-client"' not in page
+        assert 'data-testid="integration-python-client"' in page
+
+
+def test_the_contents_link_to_every_section(alice_client, card):
+    page = alice_client.get(URL).content.decode()
+    toc = re.search(r'<nav[^>]*data-testid="docs-toc".*?</nav>', page, re.S).group(0)
+    targets = re.findall(r'href="#([\w-]+)"', toc)
+    sections = re.findall(r'<section class="card" id="([\w-]+)"', page)
+    assert targets == sections and len(targets) == 10
+    assert "signed-urls" in targets and "errors" in targets
+
+
+def test_the_template_picker_switches_template_and_keeps_the_language(alice_client, alice, card):
+    other = services.create_template(owner=alice, data={**CARD, "name": "Second card"})
+    page = alice_client.get(URL).content.decode()
+    picker = re.search(r'<form method="get"[^>]*data-testid="docs-template-picker".*?</form>', page, re.S).group(0)
+    assert card.public_id in picker and other.public_id in picker and 'name="template"' in picker
+    chosen = alice_client.get(URL, {"template": other.public_id, "lang": "python"})
+    assert f'template="{other.public_id}"' in code_blocks(chosen)[0]
+    assert f'<option value="{other.public_id}" selected>' in chosen.content.decode()
+    assert f'href="?lang=curl&amp;template={other.public_id}' in chosen.content.decode()
+
+
+def test_the_picker_refuses_another_accounts_template(alice_client, card, bob):
+    bobs = services.create_template(owner=bob, data={**CARD, "name": "Bob's card"})
+    response = alice_client.get(URL, {"template": bobs.public_id})
+    assert response.status_code == 200
+    assert bobs.public_id not in response.content.decode()
+    assert f'"template": "{card.public_id}"' in code_blocks(response)[0]
 
 
 def test_the_python_examples_are_valid_python(alice_client, card):
@@ -221,7 +275,8 @@ def test_it_shows_each_client_and_integration_with_the_users_template(alice_clie
     assert '"command": "imagior-mcp"' in integration_block(page, "mcp")
     python = integration_block(page, "python-client")
     compile(python, "python-client", "exec")
-    assert '"name": "headline"' in python and "band" not in python  # text only: runs as printed
+    assert '"name": "headline"' in python and "client.images.create(" in python
+    assert python == code_blocks(alice_client.get(URL, {"lang": "python"}))[0]  # the Python tab's render example
 
 
 PIXEL = (

@@ -17,7 +17,8 @@ CLIENTS = Path(__file__).resolve().parents[2] / "clients"
 
 
 @pytest.fixture(scope="module")
-def docs_page(demo) -> str:
+def browser(demo) -> requests.Session:
+    """A signed-in dashboard session of the module's account."""
     browser = requests.Session()
     form = browser.get(f"{demo.base_url}/login", timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text).group(1)
@@ -28,7 +29,18 @@ def docs_page(demo) -> str:
         timeout=30,
     )
     assert answer.url.endswith("/dashboard/"), answer.url
+    return browser
+
+
+@pytest.fixture(scope="module")
+def docs_page(demo, browser) -> str:
     return browser.get(f"{demo.base_url}/dashboard/docs", timeout=30).text
+
+
+def example(page: str, slug: str) -> str:
+    """The code of one quick-start example (its <section id=…>), as a user copies it."""
+    block = page.split(f'<section class="card" id="{slug}"', 1)[1]
+    return html.unescape(re.search(r'<code x-ref="source">(.*?)</code>', block, re.S).group(1))
 
 
 def snippet(page: str, slug: str) -> str:
@@ -74,3 +86,52 @@ def test_the_javascript_client_snippet_renders_as_printed(demo, docs_page, tmp_p
     (tmp_path / "node_modules").mkdir()
     (tmp_path / "node_modules" / "imagior").symlink_to(CLIENTS / "js")
     run_as_printed(demo, ["node", "render.mjs"], tmp_path)
+
+
+def run_python(demo, code: str, tmp_path: Path) -> list[str]:
+    """Run one snippet as printed, outside the repository (where `imagior` is the server's package)."""
+    (tmp_path / "example.py").write_text(code)
+    ran = subprocess.run(
+        [sys.executable, "example.py"],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "IMAGIOR_API_KEY": demo.test_key,
+            "IMAGIOR_BASE_URL": demo.base_url,
+            "PYTHONPATH": str(CLIENTS / "python" / "src"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr
+    return ran.stdout.split()
+
+
+def test_the_python_tabs_client_examples_run_as_printed(demo, browser, tmp_path):
+    docs = f"{demo.base_url}/dashboard/docs?lang=python&template={demo.template}"
+    page = browser.get(docs, timeout=30).text
+    assert "import requests" not in page
+
+    before = images_of(demo)
+    image_id, url = run_python(demo, example(page, "render"), tmp_path)
+    assert image_id in images_of(demo) - before
+    assert requests.get(url, timeout=30).content.startswith(b"\x89PNG")
+
+    pending, status, finished, url = run_python(demo, example(page, "render-async"), tmp_path)
+    assert (status, finished) == ("pending", "completed") and pending in images_of(demo)
+    assert requests.get(url, timeout=30).content.startswith(b"\x89PNG")
+
+    count, *rows = run_python(demo, example(page, "list"), tmp_path)
+    assert int(count) >= 2 and image_id in rows[0::3] and pending in rows[0::3]
+
+    page = browser.get(docs, timeout=30).text  # now with one of the account's images to edit
+    edit = example(page, "edit")
+    assert "img_YOUR_IMAGE_ID" not in edit
+    edited, url = run_python(demo, edit, tmp_path)
+    assert edited not in before | {image_id, pending}
+    assert requests.get(url, timeout=30).content.startswith(b"\x89PNG")
+
+    before = images_of(demo)
+    same, url = run_python(demo, example(page, "idempotency"), tmp_path)
+    assert same == "True" and len(images_of(demo) - before) == 1  # the second create was replayed
