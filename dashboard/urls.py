@@ -36,6 +36,7 @@ urlpatterns = [
     path("dashboard/templates/<str:template_id>/render", designer.render_test_image, name="designer-test-render"),
     path("dashboard/templates/<str:template_id>/duplicate", designer.duplicate_template, name="designer-duplicate"),
     path("dashboard/templates/<str:template_id>/delete", designer.delete_template, name="designer-delete"),
+    path("dashboard/templates/<str:template_id>/picture", designer.picture, name="designer-picture"),
     path("dashboard/templates/<str:template_id>/thumbnail.png", designer.thumbnail, name="template-thumbnail"),
     # Profile, API keys and secrets
     path("dashboard/profile", keys.profile, name="profile"),

@@ -3,6 +3,9 @@ the real QR code (read back with zxing-cpp) and remote pictures fetched through 
 conftest.py fails a test on any console error or CSP violation."""
 
 import io
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import quote
 
 import pytest
 import zxingcpp
@@ -10,6 +13,7 @@ from PIL import Image as PILImage
 from playwright.sync_api import expect
 
 from conftest import make_user
+from lib import fetch as fetcher
 from templates_app import services
 from tests.browser.conftest import log_in
 
@@ -69,3 +73,71 @@ def test_the_canvas_draws_the_real_qr_code_of_the_value_in_its_colours(page, sit
     page.get_by_label("Encoded text", exact=True).fill("")
     expect(node.locator(".el-image-note")).to_have_text("QR code: set a value")
     assert decode(node.screenshot()) == []
+
+
+@pytest.fixture
+def picture_server():
+    """A loopback HTTP server (another origin than the site) with two photos."""
+    served = {}
+    for path, colour in (("/orange.jpg", (240, 120, 20)), ("/teal.jpg", (20, 150, 140))):
+        buffer = io.BytesIO()
+        PILImage.new("RGB", (160, 120), colour).save(buffer, "JPEG", quality=95)
+        served[path] = buffer.getvalue()
+    hits = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            body = served.get(self.path, b"")
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "image/jpeg" if body else "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fetcher.clear_cache()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+    fetcher.clear_cache()
+
+
+def centre_colour(png: bytes) -> tuple[int, int, int]:
+    picture = PILImage.open(io.BytesIO(png)).convert("RGB")
+    return picture.getpixel((picture.width // 2, picture.height // 2))
+
+
+def close_to(actual, expected, tolerance: int = 16) -> bool:
+    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=True))
+
+
+def test_a_remote_picture_shows_on_the_canvas_through_the_server(page, site, picture_server, settings):
+    settings.ALLOW_PRIVATE_FETCH = True  # the picture server is on loopback
+    base, hits = picture_server
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    template = open_designer(
+        page,
+        site,
+        {"name": "photo", "type": "image", "x": 300, "y": 30, "width": 240, "height": 180, "src": f"{base}/orange.jpg"},
+    )
+    node = page.locator(".el-image")
+    expect(node.locator("img")).to_have_count(1)
+    assert close_to(centre_colour(node.screenshot()), (240, 120, 20))
+    endpoint = f"/dashboard/templates/{template.public_id}/picture?src="
+    assert node.locator("img").get_attribute("src") == endpoint + quote(f"{base}/orange.jpg", safe="")
+
+    # A new URL typed in the panel: fetched once it stops changing, and shown.
+    node.click()
+    page.get_by_label("Source", exact=True).fill(f"{base}/teal.jpg")
+    expect(node.locator("img")).to_have_attribute("src", endpoint + quote(f"{base}/teal.jpg", safe=""))
+    node.locator("img").evaluate("img => img.decode()")
+    assert close_to(centre_colour(node.screenshot()), (20, 150, 140))
+
+    # The browser never went to the picture's origin itself; the server did, once per picture.
+    assert not [url for url in requested if url.startswith(base)]
+    assert sorted(hits) == ["/orange.jpg", "/teal.jpg"]

@@ -18,7 +18,7 @@ const config = JSON.parse(document.getElementById("designer-config").textContent
 const store = new Store(config.template, config.fields);
 let stage = null;
 const fonts = new Fonts(config.fonts, () => stage?.render());
-stage = new Stage({ store, fonts, root });
+stage = new Stage({ store, fonts, root, pictureUrl: config.urls.picture });
 const panels = new Panels({
   store,
   fonts,

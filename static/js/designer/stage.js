@@ -12,13 +12,15 @@ const SNAP_PX = 6; // how near, in screen pixels, an edge must come to snap
 const SVG = "http://www.w3.org/2000/svg";
 const QR_ERROR_CORRECTION = "M"; // the renderer's level (templates_app/rendering/qr.py)
 const QR_QUIET_ZONE = 4;
+const PICTURE_DELAY = 400; // ms a remote picture's URL must stay unchanged before it is fetched
 // The library turns characters into bytes with charCode & 0xff by default; QR readers expect UTF-8.
 qrcode.stringToBytes = (text) => Array.from(new TextEncoder().encode(text));
 const TYPE_LABELS = { text: "Text", rect: "Rectangle", ellipse: "Ellipse", image: "Image", qr_code: "QR code" };
 
 export class Stage {
-  constructor({ store, fonts, root }) {
+  constructor({ store, fonts, root, pictureUrl }) {
     this.store = store;
+    this.pictureUrl = pictureUrl; // the server's fetcher of remote pictures (dashboard/designer.py)
     this.fonts = fonts;
     this.viewport = root.querySelector("[data-stage]");
     this.inner = this.viewport.querySelector(".d-stage-inner");
@@ -662,40 +664,73 @@ function isLocalSource(src) {
   return /^data:image\//i.test(src) || (src.startsWith("/") && !src.startsWith("//"));
 }
 
+function hostOf(src) {
+  try {
+    return new URL(src).hostname;
+  } catch {
+    return "";
+  }
+}
+
+const pictureTimers = new WeakMap();
+
 function drawImage(node, element) {
   const src = element.src || "";
-  const local = isLocalSource(src);
-  let img = node.querySelector("img");
-  let note = node.querySelector(".el-image-note");
   node.style.borderRadius = `${element.border_radius}px`;
-  if (local) {
-    note?.remove();
+  if (isLocalSource(src)) {
+    delete node.dataset.remote;
+    clearTimeout(pictureTimers.get(node));
+    let img = node.querySelector("img");
     if (!img) {
-      img = document.createElement("img");
-      img.alt = "";
-      img.draggable = false;
-      node.appendChild(img);
+      img = pictureNode();
+      node.replaceChildren(img);
     }
     if (img.getAttribute("src") !== src) img.src = src;
     img.style.objectFit = element.fit;
-  } else {
-    img?.remove();
-    if (!note) {
-      note = document.createElement("div");
-      note.className = "el-image-note";
-      node.appendChild(note);
-    }
-    // Remote pictures are fetched by the server only (the page's CSP keeps other origins out).
-    let label = "Image: set a URL or upload";
-    if (src) {
-      try {
-        label = `${new URL(src).hostname}\nshown in the preview`;
-      } catch {
-        label = "Not a valid URL";
-      }
-    }
-    note.textContent = label;
+    return;
   }
+  const host = /^https?:\/\//i.test(src) ? hostOf(src) : "";
+  if (host && this.pictureUrl) {
+    const img = node.querySelector("img");
+    if (img) img.style.objectFit = element.fit;
+    if (node.dataset.remote === src) return;
+    node.dataset.remote = src;
+    node.replaceChildren(note(`${host}\nloading…`));
+    // The page may not load other origins (CSP): the server fetches the picture for it, once
+    // the URL has stopped changing (a URL being typed is not fetched letter by letter).
+    clearTimeout(pictureTimers.get(node));
+    pictureTimers.set(
+      node,
+      setTimeout(() => {
+        const picture = pictureNode();
+        picture.style.objectFit = element.fit;
+        picture.addEventListener("load", () => {
+          if (node.dataset.remote !== src) return;
+          picture.style.objectFit = this.store.element(node.dataset.uid)?.fit ?? element.fit;
+          node.replaceChildren(picture);
+        });
+        picture.addEventListener("error", () => {
+          if (node.dataset.remote === src) node.replaceChildren(note(`${host}\ncould not be fetched`));
+        });
+        picture.src = `${this.pictureUrl}?src=${encodeURIComponent(src)}`;
+      }, PICTURE_DELAY),
+    );
+    return;
+  }
+  delete node.dataset.remote;
+  clearTimeout(pictureTimers.get(node));
+  let label = "Image: set a URL or upload";
+  if (src) label = host ? `${host}\nshown in the preview` : "Not a valid URL";
+  const shown = node.querySelector(".el-image-note");
+  if (shown && !node.querySelector("img")) shown.textContent = label;
+  else node.replaceChildren(note(label));
+}
+
+function pictureNode() {
+  const img = document.createElement("img");
+  img.alt = "";
+  img.draggable = false;
+  return img;
 }
 
 function drawQr(node, element) {
