@@ -182,6 +182,7 @@ def designer(request, template_id: str):
             "save": reverse("designer-save", args=[template.public_id]),
             "test_render": reverse("designer-test-render", args=[template.public_id]),
             "picture": reverse("designer-picture", args=[template.public_id]),
+            "font_upload": reverse("designer-font-upload"),
             "gallery": gallery_url(),
             "api_images": settings.PUBLIC_BASE_URL + "/api/v1/images",
             "api_schema": settings.PUBLIC_BASE_URL + f"/api/v1/templates/{template.public_id}/schema",
@@ -349,6 +350,25 @@ def picture(request, template_id: str):
     response = HttpResponse(data, content_type=content_type)
     response["Cache-Control"] = f"private, max-age={PICTURE_BROWSER_CACHE}"
     return response
+
+
+@json_endpoint("POST")
+def upload_font(request):
+    """POST multipart `file` (TTF/OTF/WOFF/WOFF2) → 201 {"font": {"family", "weight", "italic"}}.
+
+    The same domain function as the API's POST /api/v1/fonts (services.upload_font)."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _refuse(request, 400, "required", "Choose a font file (TTF, OTF, WOFF or WOFF2).")
+    if upload.size > settings.UPLOAD_MAX_BYTES:
+        return _refuse(request, 413, "payload_too_large", "Font files are limited to 10 MB.")
+    try:
+        font = services.upload_font(owner=request.user, data=upload.read())
+    except InvalidInput as exc:
+        return _errors(request, exc.errors)
+    except rendering.RenderError as exc:  # the render workers are busy
+        return _refuse(request, 503, exc.code, exc.message)
+    return JsonResponse({"font": {"family": font.family, "weight": font.weight, "italic": font.italic}}, status=201)
 
 
 def _element_path(data: dict, name: str | None) -> str:

@@ -30,6 +30,7 @@ urlpatterns = [
     path("dashboard/deliveries/<str:message_id>/redeliver", pages.delivery_redeliver, name="dash-redeliver"),
     # The designer
     path("dashboard/templates/new", designer.new_template, name="designer-new"),
+    path("dashboard/fonts/upload", designer.upload_font, name="designer-font-upload"),
     path("dashboard/templates/<str:template_id>/edit", designer.designer, name="designer"),
     path("dashboard/templates/<str:template_id>/preview", designer.preview, name="designer-preview"),
     path("dashboard/templates/<str:template_id>/save", designer.save, name="designer-save"),

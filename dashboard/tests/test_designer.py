@@ -613,3 +613,37 @@ def test_picture_is_for_the_templates_owner_only(bob_client, client, template, p
     assert bob_client.get(url, {"src": f"{base}/red.jpg"}).status_code == 404
     assert client.get(url, {"src": f"{base}/red.jpg"}).status_code == 401
     assert hits == []
+
+
+# --- font upload ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_font_uploaded_from_the_designer_is_stored_for_its_account(alice_client, alice, bob):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from api.tests.fontfiles import square_font
+    from templates_app.models import UserFont
+
+    url = reverse("designer-font-upload")
+    response = alice_client.post(url, {"file": SimpleUploadedFile("acme.ttf", square_font())})
+    assert response.status_code == 201, response.content
+    font = UserFont.objects.get(owner=alice)
+    assert response.json() == {"font": {"family": font.family, "weight": font.weight, "italic": font.italic}}
+    assert not UserFont.objects.filter(owner=bob).exists()
+    # The designer then lists it with the account's fonts.
+    assert [f["family"] for f in services.fonts_by_family(alice)] == [font.family]
+
+
+@pytest.mark.django_db
+def test_font_upload_refuses_a_bad_file_a_missing_one_and_anonymous_users(alice_client, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from templates_app.models import UserFont
+
+    url = reverse("designer-font-upload")
+    response = alice_client.post(url, {"file": SimpleUploadedFile("x.ttf", b"not a font at all" * 10)})
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_font")
+    assert alice_client.post(url, {}).json()["code"] == "required"
+    assert client.post(url, {"file": SimpleUploadedFile("x.ttf", b"x")}).status_code == 401
+    assert not UserFont.objects.exists()

@@ -141,3 +141,26 @@ def test_a_remote_picture_shows_on_the_canvas_through_the_server(page, site, pic
     # The browser never went to the picture's origin itself; the server did, once per picture.
     assert not [url for url in requested if url.startswith(base)]
     assert sorted(hits) == ["/orange.jpg", "/teal.jpg"]
+
+
+def test_a_font_uploaded_from_the_designer_joins_the_list_and_is_chosen(page, site, tmp_path):
+    from api.tests.fontfiles import square_font
+    from templates_app.models import UserFont
+
+    open_designer(
+        page, site, {"name": "title", "type": "text", "x": 20, "y": 20, "width": 300, "height": 80, "text": "AAA"}
+    )
+    page.locator(".el-text").click()
+    font_file = tmp_path / "acme.ttf"
+    font_file.write_bytes(square_font(family="Acme Sans", weight=700))
+    page.locator('[data-field="font_family"] input[type=file]').set_input_files(str(font_file))
+    expect(page.locator('[data-field="font_family"]')).to_contain_text("Uploaded “Acme Sans” (700)")
+    font = page.get_by_label("Font", exact=True)
+    expect(font).to_have_value("Acme Sans")
+    assert font.locator("optgroup[label='Your fonts'] option").all_inner_texts() == ["Acme Sans"]
+    assert UserFont.objects.filter(family="Acme Sans", weight=700).count() == 1
+    title = page.evaluate("window.imagiorDesigner.state()")["elements"][0]
+    assert (title["font_family"], title["font_weight"]) == ("Acme Sans", 700)
+    # One undo step puts the old font back.
+    page.keyboard.press("Control+z")
+    assert page.evaluate("window.imagiorDesigner.state()")["elements"][0]["font_family"] != "Acme Sans"
