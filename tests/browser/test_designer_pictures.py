@@ -164,3 +164,47 @@ def test_a_font_uploaded_from_the_designer_joins_the_list_and_is_chosen(page, si
     # One undo step puts the old font back.
     page.keyboard.press("Control+z")
     assert page.evaluate("window.imagiorDesigner.state()")["elements"][0]["font_family"] != "Acme Sans"
+
+
+def test_the_font_previews_draw_each_family_in_its_own_font_and_choose_one(page, site):
+    open_designer(
+        page, site, {"name": "title", "type": "text", "x": 20, "y": 20, "width": 300, "height": 80, "text": "Hello"}
+    )
+    page.locator(".el-text").click()
+    toggle = page.get_by_role("button", name="Show font previews")
+    toggle.click()
+    expect(page.get_by_role("button", name="Hide font previews")).to_have_attribute("aria-expanded", "true")
+    previews = page.locator(".font-previews [data-font]")
+    families = previews.evaluate_all("buttons => buttons.map((b) => b.dataset.font)")
+    listed = page.get_by_label("Font", exact=True).locator("option").all_inner_texts()
+    assert families == listed and {"Inter", "Playfair Display", "JetBrains Mono"} <= set(families)
+    # Each name is set in its own family, and that family's file is loaded into the page.
+    page.evaluate("document.fonts.ready")
+    for family in ("Playfair Display", "JetBrains Mono", "Lato"):
+        button = previews.and_(page.locator(f'[data-font="{family}"]'))
+        assert button.evaluate("b => getComputedStyle(b).fontFamily").replace('"', "").startswith(f"{family},")
+    widths = page.evaluate(
+        """() => {
+            const out = {};
+            for (const b of document.querySelectorAll(".font-previews [data-font]")) {
+                const probe = document.createElement("span");
+                probe.textContent = "Handgloves 0123";
+                probe.style.font = getComputedStyle(b).font;
+                document.body.append(probe);
+                const loaded = [...document.fonts].some(
+                    (f) => f.family.replaceAll('"', "") === b.dataset.font && f.status === "loaded"
+                );
+                out[b.dataset.font] = [probe.getBoundingClientRect().width, loaded];
+                probe.remove();
+            }
+            return out;
+        }"""
+    )
+    assert widths["Playfair Display"][1] and widths["JetBrains Mono"][1]
+    # Different fonts, different widths of the same text (a monospace is wider than a serif).
+    assert abs(widths["JetBrains Mono"][0] - widths["Playfair Display"][0]) > 5
+    # A click chooses the family for the text; the list stays open, the choice is marked.
+    previews.and_(page.locator('[data-font="Playfair Display"]')).click()
+    assert page.evaluate("window.imagiorDesigner.state()")["elements"][0]["font_family"] == "Playfair Display"
+    expect(page.locator('.font-previews [data-font="Playfair Display"]')).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_label("Font", exact=True)).to_have_value("Playfair Display")
