@@ -24,11 +24,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_ratelimit.core import get_usage
 
 from billing import rate_limits
+from lib import fetch
 from lib.errors import InvalidInput
 from lib.problems import problem_response
 from templates_app import files, previews, rendering, services
 from templates_app.elements import COMMON, FIELDS, TEMPLATE_FIELDS
 from templates_app.rendering import fonts
+from templates_app.rendering.images import is_remote
 from templates_app.representations import template_data
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,15 @@ SIZE_PRESETS = [
 
 
 PREVIEW_RATE = "60/m"  # per user
+PICTURE_RATE = "120/m"  # per user: each remote picture on the canvas, once per fresh URL
+PICTURE_BROWSER_CACHE = 300  # seconds the browser may keep a picture it was given
+# What the fetcher accepts, recognised by the first bytes (it already refused anything else).
+PICTURE_TYPES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF8", "image/gif"),
+    (b"BM", "image/bmp"),
+)
 
 
 def gallery_url() -> str:
@@ -170,6 +181,8 @@ def designer(request, template_id: str):
             "preview": reverse("designer-preview", args=[template.public_id]),
             "save": reverse("designer-save", args=[template.public_id]),
             "test_render": reverse("designer-test-render", args=[template.public_id]),
+            "picture": reverse("designer-picture", args=[template.public_id]),
+            "font_upload": reverse("designer-font-upload"),
             "gallery": gallery_url(),
             "api_images": settings.PUBLIC_BASE_URL + "/api/v1/images",
             "api_schema": settings.PUBLIC_BASE_URL + f"/api/v1/templates/{template.public_id}/schema",
@@ -310,6 +323,52 @@ def preview(request, template_id: str):
     response["Cache-Control"] = "no-store"
     response["X-Preview-Scale"] = f"{result.width / max(1, data.get('width') or 1):.4f}"
     return response
+
+
+@json_endpoint("GET", "HEAD")
+def picture(request, template_id: str):
+    """GET ?src=<http(s) URL> → that picture's bytes, fetched by the server for the canvas.
+
+    The page's CSP keeps other origins out of <img>, so the canvas asks here: the same
+    SSRF-safe, size-capped, briefly cached fetcher (lib/fetch.py) as a render, with the
+    same single answer whatever went wrong (no oracle for probing servers)."""
+    services.get_template_for(request.user, template_id)
+    src = request.GET.get("src", "")
+    if not is_remote(src):
+        return _refuse(request, 400, "invalid_url", "Give the picture's http(s) URL as ?src=.")
+    usage = get_usage(request, group="designer-picture", key="user", rate=PICTURE_RATE, increment=True)
+    if usage and usage["should_limit"]:
+        response = _refuse(request, 429, "rate_limited", "Too many pictures this minute; wait a moment.")
+        response["Retry-After"] = str(max(1, usage["time_left"]))
+        return response
+    try:
+        data = fetch.fetch_image(src)
+    except fetch.FetchError as exc:
+        logger.info("Designer picture fetch failed for %s: %s", src, exc.reason)
+        return _refuse(request, 400, "image_fetch_failed", "The picture could not be fetched.")
+    content_type = next((kind for magic, kind in PICTURE_TYPES if data.startswith(magic)), "image/webp")
+    response = HttpResponse(data, content_type=content_type)
+    response["Cache-Control"] = f"private, max-age={PICTURE_BROWSER_CACHE}"
+    return response
+
+
+@json_endpoint("POST")
+def upload_font(request):
+    """POST multipart `file` (TTF/OTF/WOFF/WOFF2) → 201 {"font": {"family", "weight", "italic"}}.
+
+    The same domain function as the API's POST /api/v1/fonts (services.upload_font)."""
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _refuse(request, 400, "required", "Choose a font file (TTF, OTF, WOFF or WOFF2).")
+    if upload.size > settings.UPLOAD_MAX_BYTES:
+        return _refuse(request, 413, "payload_too_large", "Font files are limited to 10 MB.")
+    try:
+        font = services.upload_font(owner=request.user, data=upload.read())
+    except InvalidInput as exc:
+        return _errors(request, exc.errors)
+    except rendering.RenderError as exc:  # the render workers are busy
+        return _refuse(request, 503, exc.code, exc.message)
+    return JsonResponse({"font": {"family": font.family, "weight": font.weight, "italic": font.italic}}, status=201)
 
 
 def _element_path(data: dict, name: str | None) -> str:

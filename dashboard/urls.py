@@ -31,12 +31,14 @@ urlpatterns = [
     path("dashboard/deliveries/<str:message_id>/redeliver", pages.delivery_redeliver, name="dash-redeliver"),
     # The designer
     path("dashboard/templates/new", designer.new_template, name="designer-new"),
+    path("dashboard/fonts/upload", designer.upload_font, name="designer-font-upload"),
     path("dashboard/templates/<str:template_id>/edit", designer.designer, name="designer"),
     path("dashboard/templates/<str:template_id>/preview", designer.preview, name="designer-preview"),
     path("dashboard/templates/<str:template_id>/save", designer.save, name="designer-save"),
     path("dashboard/templates/<str:template_id>/render", designer.render_test_image, name="designer-test-render"),
     path("dashboard/templates/<str:template_id>/duplicate", designer.duplicate_template, name="designer-duplicate"),
     path("dashboard/templates/<str:template_id>/delete", designer.delete_template, name="designer-delete"),
+    path("dashboard/templates/<str:template_id>/picture", designer.picture, name="designer-picture"),
     path("dashboard/templates/<str:template_id>/thumbnail.png", designer.thumbnail, name="template-thumbnail"),
     # Profile, API keys and secrets
     path("dashboard/profile", keys.profile, name="profile"),

@@ -510,3 +510,140 @@ def test_a_crash_is_a_problem_json_500_not_a_traceback(alice_client, template, m
 def test_the_designer_sends_the_template_in_the_apis_shape(alice_client, api, template):
     response = post_json(alice_client, reverse("designer-save", args=[template.public_id]), card(), method="put")
     assert response.json()["template"] == api.get(f"/api/v1/templates/{template.public_id}").json()
+
+
+# --- remote pictures for the canvas --------------------------------------------------
+
+
+@pytest.fixture
+def picture_server():
+    """A loopback HTTP server with a red JPEG, a blue PNG and a web page, counting requests."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from lib import fetch as fetcher
+
+    def encoded(color, fmt):
+        buffer = io.BytesIO()
+        PILImage.new("RGB", (40, 30), color).save(buffer, fmt)
+        return buffer.getvalue()
+
+    served = {
+        "/red.jpg": ("image/jpeg", encoded(RED, "JPEG")),
+        "/blue.png": ("image/png", encoded(BLUE, "PNG")),
+        "/page.html": ("text/html", b"<html></html>"),
+    }
+    hits = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            content_type, body = served.get(self.path, ("text/plain", b""))
+            self.send_response(200 if self.path in served else 404)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fetcher.clear_cache()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+    fetcher.clear_cache()
+
+
+@pytest.mark.django_db
+def test_picture_answers_a_remote_pictures_bytes_with_its_type_and_caches_it(
+    alice_client, template, picture_server, settings
+):
+    settings.ALLOW_PRIVATE_FETCH = True  # the test's server is on loopback
+    base, hits = picture_server
+    url = reverse("designer-picture", args=[template.public_id])
+    response = alice_client.get(url, {"src": f"{base}/red.jpg"})
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "image/jpeg"
+    assert response["Cache-Control"] == "private, max-age=300"
+    assert close_to(pixels(response.content).getpixel((20, 15)), RED)
+    response = alice_client.get(url, {"src": f"{base}/blue.png"})
+    assert response["Content-Type"] == "image/png" and pixels(response.content).getpixel((5, 5)) == BLUE
+    # Asked again within its freshness: the fetcher's cache answers, not the remote server.
+    assert alice_client.get(url, {"src": f"{base}/red.jpg"}).status_code == 200
+    assert hits == ["/red.jpg", "/blue.png"]
+
+
+@pytest.mark.django_db
+def test_picture_refuses_loopback_and_private_addresses_unless_allowed(alice_client, template, picture_server):
+    base, hits = picture_server
+    url = reverse("designer-picture", args=[template.public_id])
+    for src in (
+        f"{base}/red.jpg",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/x.png",
+        "http://[::1]/x.png",
+    ):
+        response = alice_client.get(url, {"src": src})
+        assert response.status_code == 400, src
+        assert response.json()["code"] == "image_fetch_failed"
+        assert response.json()["detail"] == "The picture could not be fetched."
+    assert hits == []  # refused before connecting
+
+
+@pytest.mark.django_db
+def test_picture_refuses_what_is_not_a_picture_and_other_schemes(alice_client, template, picture_server, settings):
+    settings.ALLOW_PRIVATE_FETCH = True
+    base, _ = picture_server
+    url = reverse("designer-picture", args=[template.public_id])
+    for src in (f"{base}/page.html", f"{base}/missing.png"):
+        response = alice_client.get(url, {"src": src})
+        assert (response.status_code, response.json()["code"]) == (400, "image_fetch_failed")
+    for src in ("file:///etc/passwd", "ftp://example.com/x.png", "", "/static/x.png"):
+        response = alice_client.get(url, {"src": src})
+        assert (response.status_code, response.json()["code"]) == (400, "invalid_url")
+
+
+@pytest.mark.django_db
+def test_picture_is_for_the_templates_owner_only(bob_client, client, template, picture_server, settings):
+    settings.ALLOW_PRIVATE_FETCH = True
+    base, hits = picture_server
+    url = reverse("designer-picture", args=[template.public_id])
+    assert bob_client.get(url, {"src": f"{base}/red.jpg"}).status_code == 404
+    assert client.get(url, {"src": f"{base}/red.jpg"}).status_code == 401
+    assert hits == []
+
+
+# --- font upload ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_font_uploaded_from_the_designer_is_stored_for_its_account(alice_client, alice, bob):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from api.tests.fontfiles import square_font
+    from templates_app.models import UserFont
+
+    url = reverse("designer-font-upload")
+    response = alice_client.post(url, {"file": SimpleUploadedFile("acme.ttf", square_font())})
+    assert response.status_code == 201, response.content
+    font = UserFont.objects.get(owner=alice)
+    assert response.json() == {"font": {"family": font.family, "weight": font.weight, "italic": font.italic}}
+    assert not UserFont.objects.filter(owner=bob).exists()
+    # The designer then lists it with the account's fonts.
+    assert [f["family"] for f in services.fonts_by_family(alice)] == [font.family]
+
+
+@pytest.mark.django_db
+def test_font_upload_refuses_a_bad_file_a_missing_one_and_anonymous_users(alice_client, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from templates_app.models import UserFont
+
+    url = reverse("designer-font-upload")
+    response = alice_client.post(url, {"file": SimpleUploadedFile("x.ttf", b"not a font at all" * 10)})
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_font")
+    assert alice_client.post(url, {}).json()["code"] == "required"
+    assert client.post(url, {"file": SimpleUploadedFile("x.ttf", b"x")}).status_code == 401
+    assert not UserFont.objects.exists()

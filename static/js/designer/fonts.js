@@ -19,6 +19,18 @@ export class Fonts {
     return entry && entry.weights.length ? entry.weights : [400, 700];
   }
 
+  /** A font just uploaded to the account: its family joins the table (drawn with Inter on the canvas). */
+  addAccountFont({ family, weight, italic }) {
+    let entry = this.family(family);
+    if (!entry) {
+      entry = { family, weights: [], italic: false, category: "account", files: [] };
+      this.table.push(entry);
+      this.byName.set(family.toLowerCase(), entry);
+    }
+    entry.weights = [...new Set([...entry.weights, weight])].sort((a, b) => a - b);
+    entry.italic = entry.italic || italic;
+  }
+
   /** Make sure `name` is loaded; calls onLoad once it is (the canvas then re-measures text). */
   use(name) {
     const entry = this.family(name);

@@ -18,12 +18,13 @@ const config = JSON.parse(document.getElementById("designer-config").textContent
 const store = new Store(config.template, config.fields);
 let stage = null;
 const fonts = new Fonts(config.fonts, () => stage?.render());
-stage = new Stage({ store, fonts, root });
+stage = new Stage({ store, fonts, root, pictureUrl: config.urls.picture });
 const panels = new Panels({
   store,
   fonts,
   root,
   onUpload: embedPicture,
+  onUploadFont: uploadFont,
   onFocusElement: () => stage.focusSelected(),
   onDuplicate: () => duplicateSelection(),
 });
@@ -375,6 +376,26 @@ for (const button of arrangeButtons) button.addEventListener("click", () => arra
 // --- uploads -------------------------------------------------------------------------
 
 /** A picture file as a `data:` URI, downscaled to at most 1600 px a side; refused over 700 KB. */
+/** POST a font file to the account (dashboard/designer.py upload_font) → {family, weight, italic}. */
+async function uploadFont(file) {
+  const body = new FormData();
+  body.append("file", file);
+  let response;
+  try {
+    response = await fetch(config.urls.font_upload, {
+      method: "POST",
+      body,
+      headers: { "X-CSRFToken": config.csrf_token },
+      credentials: "same-origin",
+    });
+  } catch {
+    throw new Error("The upload failed: check the connection and try again.");
+  }
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(answer.errors?.[0]?.message || answer.detail || "The font could not be uploaded.");
+  return answer.font;
+}
+
 async function embedPicture(file) {
   if (!/^image\/(png|jpeg|webp|gif)$/.test(file.type)) {
     throw new Error("Choose a PNG, JPEG, WebP or GIF picture.");

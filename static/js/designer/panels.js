@@ -94,8 +94,9 @@ function h(tag, attributes = {}, ...children) {
 }
 
 export class Panels {
-  constructor({ store, fonts, root, onUpload, onFocusElement, onDuplicate }) {
+  constructor({ store, fonts, root, onUpload, onUploadFont, onFocusElement, onDuplicate }) {
     this.onDuplicate = onDuplicate;
+    this.onUploadFont = onUploadFont;
     this.store = store;
     this.fonts = fonts;
     this.onUpload = onUpload;
@@ -744,12 +745,85 @@ export class Panels {
         h("optgroup", { label: title }, ...list.map((f) => h("option", { value: f.family, text: f.family }))),
       ),
     );
-    const { wrapper, error } = this.wrap("font_family", LABELS.font_family, select, { id });
+    // Previews: each family's name drawn in its own font (loaded when the list is first opened).
+    const toggle = h("button", { type: "button", className: "btn btn-small", text: "Show font previews" });
+    toggle.setAttribute("aria-expanded", "false");
+    const gallery = h("div", { className: "font-previews", role: "group", "aria-label": "Font previews" });
+    Object.assign(gallery.style, {
+      gap: "2px",
+      maxHeight: "16rem",
+      overflowY: "auto",
+      marginTop: "4px",
+    });
+    const fill = () => {
+      gallery.replaceChildren(
+        ...families.map((f) => {
+          const button = h("button", { type: "button", className: "btn btn-small", text: f.family, "data-font": f.family });
+          Object.assign(button.style, { fontFamily: this.fonts.css(f.family), fontSize: "16px", fontWeight: "400", justifyContent: "flex-start", textAlign: "left" });
+          button.setAttribute("aria-pressed", String(select.value === f.family));
+          button.addEventListener("click", () => {
+            select.value = f.family;
+            select.dispatchEvent(new Event("change"));
+          });
+          this.fonts.use(f.family);
+          return button;
+        }),
+      );
+    };
+    const show = (open) => {
+      if (open && !gallery.childElementCount) fill();
+      gallery.hidden = !open;
+      gallery.style.display = open ? "grid" : "none"; // set here: an inline display would beat [hidden]
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.textContent = open ? "Hide font previews" : "Show font previews";
+    };
+    // Kept open across the panel's rebuilds (choosing a font rebuilds it).
+    show(Boolean(this.fontPreviewsOpen));
+    toggle.addEventListener("click", () => {
+      this.fontPreviewsOpen = gallery.hidden;
+      show(this.fontPreviewsOpen);
+    });
+    // Upload a font file (the API's font service); it joins "Your fonts" and is chosen.
+    const file = h("input", { type: "file", accept: ".ttf,.otf,.woff,.woff2", className: "visually-hidden", id: `${id}-file` });
+    const upload = h("label", { className: "btn btn-small", for: `${id}-file`, text: "Upload font…" });
+    const status = h("p", { className: "field-help", "aria-live": "polite" });
+    const { wrapper, error } = this.wrap(
+      "font_family",
+      LABELS.font_family,
+      h("div", { className: "stack" }, select, h("div", { className: "upload" }, toggle, upload, file), gallery, status),
+      { id },
+    );
+    file.addEventListener("change", async () => {
+      const chosen = file.files[0];
+      file.value = "";
+      if (!chosen) return;
+      status.textContent = "Uploading the font…";
+      error.textContent = "";
+      error.hidden = true;
+      try {
+        const font = await this.onUploadFont(chosen);
+        this.fonts.addAccountFont(font);
+        const uid = this.store.selected;
+        if (this.store.element(uid)) {
+          this.store.updateElement(uid, { font_family: font.family, font_weight: font.weight });
+          this.commit();
+        }
+        this.built = null; // rebuild: the font list has a new family
+        this.renderProperties(true);
+        this.properties.querySelector('[data-field="font_family"] .field-help[aria-live]').textContent =
+          `Uploaded “${font.family}” (${font.weight}${font.italic ? " italic" : ""}).`;
+      } catch (problem) {
+        status.textContent = "";
+        error.textContent = problem.message;
+        error.hidden = false;
+      }
+    });
     this.register("font_family", wrapper, error, (value) => {
       if (![...select.options].some((o) => o.value === value)) {
         select.append(h("option", { value, text: `${value} (not found: drawn with Inter)` }));
       }
       select.value = value;
+      for (const button of gallery.children) button.setAttribute("aria-pressed", String(button.dataset.font === value));
     }, select);
     select.addEventListener("change", () => {
       const uid = this.store.selected;

@@ -2,6 +2,7 @@
 // the selection box with its resize and rotate handles, and pointer gestures.
 // Every style is set through the CSSOM (allowed by the CSP); no style attributes.
 
+import qrcode from "../../vendor/qrcode-generator/qrcode.mjs";
 import { bounds, HANDLES, handleCursor, resizeBox, rotationTowards, snapOffset, unionBounds } from "./geometry.js";
 
 const ZOOMS = [0.05, 0.1, 0.125, 0.25, 0.33, 0.5, 0.67, 0.75, 1, 1.25, 1.5, 2, 3, 4];
@@ -9,11 +10,17 @@ const MIN_ZOOM = 0.05;
 const MAX_ZOOM = 8;
 const SNAP_PX = 6; // how near, in screen pixels, an edge must come to snap
 const SVG = "http://www.w3.org/2000/svg";
+const QR_ERROR_CORRECTION = "M"; // the renderer's level (templates_app/rendering/qr.py)
+const QR_QUIET_ZONE = 4;
+const PICTURE_DELAY = 400; // ms a remote picture's URL must stay unchanged before it is fetched
+// The library turns characters into bytes with charCode & 0xff by default; QR readers expect UTF-8.
+qrcode.stringToBytes = (text) => Array.from(new TextEncoder().encode(text));
 const TYPE_LABELS = { text: "Text", rect: "Rectangle", ellipse: "Ellipse", image: "Image", qr_code: "QR code" };
 
 export class Stage {
-  constructor({ store, fonts, root }) {
+  constructor({ store, fonts, root, pictureUrl }) {
     this.store = store;
+    this.pictureUrl = pictureUrl; // the server's fetcher of remote pictures (dashboard/designer.py)
     this.fonts = fonts;
     this.viewport = root.querySelector("[data-stage]");
     this.inner = this.viewport.querySelector(".d-stage-inner");
@@ -657,84 +664,130 @@ function isLocalSource(src) {
   return /^data:image\//i.test(src) || (src.startsWith("/") && !src.startsWith("//"));
 }
 
+function hostOf(src) {
+  try {
+    return new URL(src).hostname;
+  } catch {
+    return "";
+  }
+}
+
+const pictureTimers = new WeakMap();
+
 function drawImage(node, element) {
   const src = element.src || "";
-  const local = isLocalSource(src);
-  let img = node.querySelector("img");
-  let note = node.querySelector(".el-image-note");
   node.style.borderRadius = `${element.border_radius}px`;
-  if (local) {
-    note?.remove();
+  if (isLocalSource(src)) {
+    delete node.dataset.remote;
+    clearTimeout(pictureTimers.get(node));
+    let img = node.querySelector("img");
     if (!img) {
-      img = document.createElement("img");
-      img.alt = "";
-      img.draggable = false;
-      node.appendChild(img);
+      img = pictureNode();
+      node.replaceChildren(img);
     }
     if (img.getAttribute("src") !== src) img.src = src;
     img.style.objectFit = element.fit;
-  } else {
-    img?.remove();
-    if (!note) {
-      note = document.createElement("div");
-      note.className = "el-image-note";
-      node.appendChild(note);
-    }
-    // Remote pictures are fetched by the server only (the page's CSP keeps other origins out).
-    let label = "Image: set a URL or upload";
-    if (src) {
-      try {
-        label = `${new URL(src).hostname}\nshown in the preview`;
-      } catch {
-        label = "Not a valid URL";
-      }
-    }
-    note.textContent = label;
+    return;
   }
+  const host = /^https?:\/\//i.test(src) ? hostOf(src) : "";
+  if (host && this.pictureUrl) {
+    const img = node.querySelector("img");
+    if (img) img.style.objectFit = element.fit;
+    if (node.dataset.remote === src) return;
+    node.dataset.remote = src;
+    node.replaceChildren(note(`${host}\nloading…`));
+    // The page may not load other origins (CSP): the server fetches the picture for it, once
+    // the URL has stopped changing (a URL being typed is not fetched letter by letter).
+    clearTimeout(pictureTimers.get(node));
+    pictureTimers.set(
+      node,
+      setTimeout(() => {
+        const picture = pictureNode();
+        picture.style.objectFit = element.fit;
+        picture.addEventListener("load", () => {
+          if (node.dataset.remote !== src) return;
+          picture.style.objectFit = this.store.element(node.dataset.uid)?.fit ?? element.fit;
+          node.replaceChildren(picture);
+        });
+        picture.addEventListener("error", () => {
+          if (node.dataset.remote === src) node.replaceChildren(note(`${host}\ncould not be fetched`));
+        });
+        picture.src = `${this.pictureUrl}?src=${encodeURIComponent(src)}`;
+      }, PICTURE_DELAY),
+    );
+    return;
+  }
+  delete node.dataset.remote;
+  clearTimeout(pictureTimers.get(node));
+  let label = "Image: set a URL or upload";
+  if (src) label = host ? `${host}\nshown in the preview` : "Not a valid URL";
+  const shown = node.querySelector(".el-image-note");
+  if (shown && !node.querySelector("img")) shown.textContent = label;
+  else node.replaceChildren(note(label));
+}
+
+function pictureNode() {
+  const img = document.createElement("img");
+  img.alt = "";
+  img.draggable = false;
+  return img;
 }
 
 function drawQr(node, element) {
   const key = `${element.value}|${element.color}|${element.background_color}`;
   if (node.dataset.key === key) return;
   node.dataset.key = key;
-  node.replaceChildren(qrPicture(element.value, element.color, element.background_color));
+  // The renderer fills the whole box with the background and centres the square code in it.
+  node.style.backgroundColor = element.background_color || "";
+  let picture;
+  try {
+    picture = element.value ? qrPicture(element.value, element.color || "#000000") : null;
+  } catch {
+    picture = note("Too long for a QR code");
+  }
+  node.replaceChildren(picture ?? note("QR code: set a value"));
 }
 
-/** A QR-looking picture (finder patterns + modules from a hash of the value); the preview has the real code. */
-function qrPicture(value, color, background) {
-  const size = 25;
+function note(text) {
+  const div = document.createElement("div");
+  div.className = "el-image-note";
+  div.textContent = text;
+  return div;
+}
+
+// The renderer's segno picks the most compact mode; choosing the same keeps the two codes alike.
+function qrMode(value) {
+  if (/^[0-9]+$/.test(value)) return "Numeric";
+  if (/^[0-9A-Z $%*+\-./:]+$/.test(value)) return "Alphanumeric";
+  return "Byte";
+}
+
+/** The real QR code of `value` (error correction M and a 4-module quiet zone, as the renderer draws it). */
+function qrPicture(value, color) {
+  const code = qrcode(0, QR_ERROR_CORRECTION);
+  code.addData(value, qrMode(value));
+  code.make();
+  const count = code.getModuleCount();
   const svg = document.createElementNS(SVG, "svg");
-  svg.setAttribute("viewBox", `-2 -2 ${size + 4} ${size + 4}`);
-  svg.setAttribute("preserveAspectRatio", "none");
+  svg.setAttribute("viewBox", `${-QR_QUIET_ZONE} ${-QR_QUIET_ZONE} ${count + 2 * QR_QUIET_ZONE} ${count + 2 * QR_QUIET_ZONE}`);
   svg.setAttribute("aria-hidden", "true");
-  const rect = (x, y, w, h, fill) => {
-    const r = document.createElementNS(SVG, "rect");
-    r.setAttribute("x", x);
-    r.setAttribute("y", y);
-    r.setAttribute("width", w);
-    r.setAttribute("height", h);
-    r.setAttribute("fill", fill);
-    svg.appendChild(r);
-  };
-  if (background) rect(-2, -2, size + 4, size + 4, background);
-  let seed = 2166136261;
-  for (const char of String(value || "")) seed = Math.imul(seed ^ char.charCodeAt(0), 16777619) >>> 0;
-  const finder = (x, y) => x < 8 && y < 8;
-  const inFinder = (x, y) => finder(x, y) || finder(size - 1 - x, y) || finder(x, size - 1 - y);
-  for (let y = 0; y < size; y += 1) {
-    for (let x = 0; x < size; x += 1) {
-      seed = Math.imul(seed ^ (seed >>> 15), 2246822507) >>> 0;
-      if (!inFinder(x, y) && seed % 2) rect(x, y, 1.02, 1.02, color);
+  // One path of horizontal runs, like the renderer: no seams between neighbouring modules.
+  const parts = [];
+  for (let row = 0; row < count; row += 1) {
+    let col = 0;
+    while (col < count) {
+      if (!code.isDark(row, col)) {
+        col += 1;
+        continue;
+      }
+      const start = col;
+      while (col < count && code.isDark(row, col)) col += 1;
+      parts.push(`M${start} ${row}h${col - start}v1h${start - col}z`);
     }
   }
-  for (const [x, y] of [
-    [0, 0],
-    [size - 7, 0],
-    [0, size - 7],
-  ]) {
-    rect(x, y, 7, 7, color);
-    rect(x + 1, y + 1, 5, 5, background || "#ffffff");
-    rect(x + 2, y + 2, 3, 3, color);
-  }
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", parts.join(""));
+  path.setAttribute("fill", color);
+  svg.appendChild(path);
   return svg;
 }
