@@ -1,5 +1,8 @@
 """Shared fixtures: named users (alice owns things, bob is another account), their keys and API clients."""
 
+import contextlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 
 import pytest
@@ -148,3 +151,35 @@ def bob_client(bob):
 def staff_client(db):
     """A superuser in Django admin."""
     return logged_in(User.objects.create_superuser("staff@example.com", "admin-pass-123"))
+
+
+@contextlib.contextmanager
+def serving(served: dict[str, tuple[str, bytes]]):
+    """A loopback HTTP server answering `served` ({path: (content type, body)}, 404 otherwise),
+    for remote pictures; yields (its base URL, the paths asked for). The fetcher's cache is
+    cleared around it, so a test sees its own server's answers."""
+    from lib import fetch as fetcher
+
+    hits = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            content_type, body = served.get(self.path, ("text/plain", b""))
+            self.send_response(200 if self.path in served else 404)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    fetcher.clear_cache()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    finally:
+        server.shutdown()
+        fetcher.clear_cache()

@@ -1,15 +1,13 @@
 """Remote `src` URLs through the API: fetched by the SSRF-safe fetcher, refused for free."""
 
 import io
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PIL import Image as PILImage
 
 from api.tests.pixels import close_to, fetch, open_image
 from billing.models import BillingAccount
-from lib import fetch as fetcher
+from conftest import serving
 from templates_app.models import Image
 
 
@@ -22,26 +20,8 @@ def jpeg(color, size=(160, 120)) -> bytes:
 @pytest.fixture
 def photo_server():
     served = {"/photo.jpg": ("image/jpeg", jpeg((200, 40, 40))), "/page.html": ("text/html", b"<html></html>")}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            content_type, body = served.get(self.path, ("text/plain", b""))
-            self.send_response(200 if self.path in served else 404)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    fetcher.clear_cache()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    fetcher.clear_cache()
+    with serving(served) as (base, _):
+        yield base
 
 
 @pytest.fixture

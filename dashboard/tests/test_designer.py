@@ -9,6 +9,7 @@ from django.urls import reverse
 from PIL import Image as PILImage
 
 from billing.models import LedgerEntry
+from conftest import serving
 from templates_app import previews, services
 from templates_app.elements import clean_template
 from templates_app.models import DesignTemplate, Image
@@ -518,10 +519,6 @@ def test_the_designer_sends_the_template_in_the_apis_shape(alice_client, api, te
 @pytest.fixture
 def picture_server():
     """A loopback HTTP server with a red JPEG, a blue PNG and a web page, counting requests."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    from lib import fetch as fetcher
 
     def encoded(color, fmt):
         buffer = io.BytesIO()
@@ -533,27 +530,8 @@ def picture_server():
         "/blue.png": ("image/png", encoded(BLUE, "PNG")),
         "/page.html": ("text/html", b"<html></html>"),
     }
-    hits = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            hits.append(self.path)
-            content_type, body = served.get(self.path, ("text/plain", b""))
-            self.send_response(200 if self.path in served else 404)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    fetcher.clear_cache()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    server.shutdown()
-    fetcher.clear_cache()
+    with serving(served) as (base, hits):
+        yield base, hits
 
 
 @pytest.mark.django_db

@@ -3,8 +3,6 @@ the real QR code (read back with zxing-cpp) and remote pictures fetched through 
 conftest.py fails a test on any console error or CSP violation."""
 
 import io
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote
 
 import pytest
@@ -12,8 +10,7 @@ import zxingcpp
 from PIL import Image as PILImage
 from playwright.sync_api import expect
 
-from conftest import make_user
-from lib import fetch as fetcher
+from conftest import make_user, serving
 from templates_app import services
 from tests.browser.conftest import log_in
 
@@ -83,27 +80,8 @@ def picture_server():
         buffer = io.BytesIO()
         PILImage.new("RGB", (160, 120), colour).save(buffer, "JPEG", quality=95)
         served[path] = buffer.getvalue()
-    hits = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            hits.append(self.path)
-            body = served.get(self.path, b"")
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "image/jpeg" if body else "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    fetcher.clear_cache()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    server.shutdown()
-    fetcher.clear_cache()
+    with serving({path: ("image/jpeg", body) for path, body in served.items()}) as (base, hits):
+        yield base, hits
 
 
 def centre_colour(png: bytes) -> tuple[int, int, int]:
