@@ -281,6 +281,6 @@ def test_template_ids_stay_inside_their_cards_and_copy_whole(page, site):
     assert sticking_out == []
     card = page.locator(f'li[data-template="{template.public_id}"]')
     expect(card.locator("code")).to_have_attribute("title", template.public_id)
-    card.get_by_role("button", name=f"Copy the id of {template.name}").click()
-    expect(card.get_by_role("button", name=f"Copy the id of {template.name}")).to_have_text("Copied")
+    card.get_by_role("button", name=f"Copy id of {template.name}").click()
+    expect(card.get_by_role("button", name=f"Copy id of {template.name}")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == template.public_id

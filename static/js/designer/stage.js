@@ -164,6 +164,7 @@ export class Stage {
       this.canvas.classList.add("is-transparent");
     }
     const seen = new Set();
+    const ordered = [];
     for (const element of doc.elements) {
       seen.add(element.uid);
       let node = this.nodes.get(element.uid);
@@ -173,11 +174,11 @@ export class Stage {
         node.dataset.uid = element.uid;
         node.dataset.type = element.type;
         node.tabIndex = 0;
+        node.setAttribute("role", "button"); // a focusable, selectable layer: a name needs a role
         node.className = `el el-${element.type}`;
         this.nodes.set(element.uid, node);
       }
-      this.canvas.appendChild(node); // keeps the DOM in drawing order
-      this.draw(node, element);
+      ordered.push([node, element]);
     }
     for (const [uid, node] of this.nodes) {
       if (!seen.has(uid)) {
@@ -185,6 +186,13 @@ export class Stage {
         this.nodes.delete(uid);
       }
     }
+    // Keeps the DOM in drawing order, moving nodes only when it is not: moving a node
+    // drops its focus, and Tab onto a layer selects it (a render) — Tab must go on.
+    const tail = [...this.canvas.children].slice(-ordered.length);
+    if (ordered.some(([node], index) => tail[index] !== node)) {
+      for (const [node] of ordered) this.canvas.appendChild(node);
+    }
+    for (const [node, element] of ordered) this.draw(node, element);
     if (this.editor && !this.store.element(this.editor.dataset.for)) this.closeEditor(false);
     this.drawSelection();
   }
@@ -199,8 +207,11 @@ export class Stage {
     style.opacity = String(element.opacity ?? 1);
     node.hidden = Boolean(element.hidden);
     node.classList.toggle("is-selected", this.store.isSelected(element.uid));
+    node.setAttribute("aria-pressed", String(this.store.isSelected(element.uid)));
     node.classList.toggle("is-locked", this.store.isLocked(element.uid));
-    node.setAttribute("aria-label", `${TYPE_LABELS[element.type]} “${element.name}”`);
+    // A text layer's name holds its words too: what is seen is what a voice user says.
+    const words = element.type === "text" && element.text ? `: ${element.text}` : "";
+    node.setAttribute("aria-label", `${TYPE_LABELS[element.type]} “${element.name}”${words}`);
     const draw = {
       text: drawText,
       rect: drawShape,
