@@ -136,3 +136,21 @@ def confirm_email(page, address: str) -> None:
     page.goto(re.search(r"https?://\S+/accounts/confirm-email/\S+/", message.body).group(0))
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_url("**/dashboard/")
+
+
+def open_designer_with(page, site, width: int, height: int, *elements):
+    """A new user's white card of this size with these elements, open in the designer."""
+    from playwright.sync_api import expect
+
+    from conftest import make_user
+    from templates_app import services
+
+    user = make_user("ada@example.com")
+    template = services.create_template(
+        owner=user,
+        data={"name": "Card", "width": width, "height": height, "background": "#ffffff", "elements": list(elements)},
+    )
+    log_in(page, site, "ada@example.com")
+    page.goto(f"{site}/dashboard/templates/{template.public_id}/edit")
+    expect(page.locator("[data-designer].is-ready")).to_have_count(1)
+    return template

@@ -10,10 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import make_user
-from templates_app import services
-from templates_app.models import DesignTemplate
-from tests.browser.conftest import log_in
+from tests.browser.conftest import open_designer_with
 
 pytestmark = pytest.mark.browser
 
@@ -26,16 +23,9 @@ GAMMA = {"name": "gamma", "type": "rect", "x": 450, "y": 40, "width": 60, "heigh
 TITLE = {"name": "title", "type": "text", "x": 40, "y": 200, "width": 300, "height": 80, "text": "Hello"}
 
 
-def open_designer(page, site, *elements) -> DesignTemplate:
-    user = make_user("ada@example.com")
-    template = services.create_template(
-        owner=user,
-        data={"name": "Card", "width": WIDTH, "height": HEIGHT, "background": "#ffffff", "elements": list(elements)},
-    )
-    log_in(page, site, "ada@example.com")
-    page.goto(f"{site}/dashboard/templates/{template.public_id}/edit")
-    expect(page.locator("[data-designer].is-ready")).to_have_count(1)
-    return template
+def open_designer(page, site, *elements):
+    """A 600×300 card with these elements, open in the designer as its owner."""
+    return open_designer_with(page, site, WIDTH, HEIGHT, *elements)
 
 
 def wait_until(page, expression: str, timeout: float = 10) -> None:

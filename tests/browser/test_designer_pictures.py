@@ -10,9 +10,8 @@ import zxingcpp
 from PIL import Image as PILImage
 from playwright.sync_api import expect
 
-from conftest import make_user, serving
-from templates_app import services
-from tests.browser.conftest import log_in
+from conftest import serving
+from tests.browser.conftest import open_designer_with
 
 pytestmark = pytest.mark.browser
 
@@ -20,15 +19,8 @@ WIDTH, HEIGHT = 600, 300
 
 
 def open_designer(page, site, *elements):
-    user = make_user("ada@example.com")
-    template = services.create_template(
-        owner=user,
-        data={"name": "Card", "width": WIDTH, "height": HEIGHT, "background": "#ffffff", "elements": list(elements)},
-    )
-    log_in(page, site, "ada@example.com")
-    page.goto(f"{site}/dashboard/templates/{template.public_id}/edit")
-    expect(page.locator("[data-designer].is-ready")).to_have_count(1)
-    return template
+    """A 600×300 card with these elements, open in the designer as its owner."""
+    return open_designer_with(page, site, WIDTH, HEIGHT, *elements)
 
 
 def decode(png: bytes) -> list[str]:
