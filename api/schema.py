@@ -371,7 +371,10 @@ class JsonFieldSchemas(OpenApiSerializerFieldExtension):
 class TemplateInputSerializer(serializers.Serializer):
     """A template as sent (POST, PUT; PATCH with any subset)."""
 
-    name = serializers.CharField(max_length=200, required=False, default=TEMPLATE_FIELDS["name"].default)
+    # No NUL characters (the API refuses them), said in the schema so fuzzers and clients know.
+    name = serializers.RegexField(
+        r"^[^\x00]*$", max_length=200, required=False, default=TEMPLATE_FIELDS["name"].default
+    )
     width = serializers.IntegerField(min_value=1, max_value=4000)
     height = serializers.IntegerField(min_value=1, max_value=4000)
     background = serializers.RegexField(
